@@ -1,0 +1,17 @@
+//! Configuration: `supervisord.conf` text to [`DesiredState`].
+//!
+//! Pure, except [`load`], which reads the files and expands `[include]` globs. The pieces: the INI dialect reader
+//! ([`ini`]), Python `%`-formatting ([`expand`]), the shlex port for `command=` and `environment=` ([`shlex`]),
+//! Supervisor's value types ([`datatypes`]), the section parser ([`parse`]) and the canonical rendering of a
+//! process's effective settings ([`render`]).
+
+pub mod datatypes;
+pub mod expand;
+pub mod host;
+pub mod ini;
+pub mod options;
+pub mod pyrepr;
+pub mod shlex;
+pub mod spec;
+
+pub use spec::*;

@@ -1,0 +1,9 @@
+//! supervisor-rs: a drop-in replacement for Supervisor, built as a declarative reconciler.
+//!
+//! See ARCHITECTURE.md for the map. The pure core (`config` except `config::load`, `reconcile`,
+//! `process::state`) does no IO and reads no clock.
+
+pub mod config;
+pub mod logs;
+pub mod process;
+pub mod reconcile;

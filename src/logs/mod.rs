@@ -1,0 +1,3 @@
+//! Child output logging: the rotating writer with Supervisor's rules ([`rotate`]).
+
+pub mod rotate;

@@ -1,0 +1,3 @@
+//! Processes: the pure per-process state machine ([`state`]).
+
+pub mod state;

@@ -1,0 +1,1 @@
+//! The reconciler: (live desired state, new desired state) to a plan of steps. Pure; no pids, no clock.
