@@ -5,12 +5,14 @@
 //! Supervisor's value types ([`datatypes`]), the section parser ([`parse`]) and the canonical rendering of a
 //! process's effective settings ([`render`]).
 
+pub mod cmdline;
 pub mod datatypes;
 pub mod expand;
 pub mod host;
 pub mod ini;
 pub mod options;
 pub mod pyrepr;
+pub mod sample;
 pub mod shlex;
 pub mod spec;
 

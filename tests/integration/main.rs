@@ -1,3 +1,4 @@
+mod man_and_sample;
 mod smoke {
     #[test]
     fn builds() {}
