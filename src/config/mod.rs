@@ -11,6 +11,7 @@ pub mod host;
 pub mod ini;
 pub mod options;
 pub mod pyrepr;
+pub mod render;
 pub mod shlex;
 pub mod spec;
 
