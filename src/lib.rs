@@ -4,6 +4,8 @@
 //! `process::state`) does no IO and reads no clock.
 
 pub mod config;
+pub mod daemon;
+pub mod engine;
 pub mod logs;
 pub mod process;
 pub mod reconcile;

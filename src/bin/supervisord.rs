@@ -1,1 +1,284 @@
-fn main() {}
+//! `supervisord`: parse the command line, read the config, then validate it (`--check-config`) or run the
+//! engine in Supervisor's start-up order. The only place that installs signal handlers.
+
+use std::process::ExitCode;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use supervisor::config::cmdline::{
+    parse_args_with_checks, render_help, usage_error, Invocation, VERSION,
+};
+use supervisor::config::host::Host;
+use supervisor::config::load::{find_default_config, load_with_host, SystemHost};
+use supervisor::config::overrides::{apply_overrides, check_command_line, check_value, Overrides};
+use supervisor::config::{Loaded, LogLevel};
+use supervisor::daemon::{
+    daemonize, environment_snapshot, install_main_log, set_rlimits, set_uid, write_pidfile, Queued,
+};
+use supervisor::engine::{Engine, Event, Outcome, SignalEvent};
+use supervisor::logs::auto::clear_auto_logs;
+use supervisor::logs::mainlog;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc;
+
+/// Exit status for usage and config errors, as Supervisor uses.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let argv0 = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "supervisord".into());
+    let usage = |message: &str| {
+        eprint!("{}", usage_error(message, &argv0));
+        ExitCode::from(EXIT_USAGE)
+    };
+    let host = SystemHost::new();
+    let cmdline =
+        match parse_args_with_checks(&args[1..], &|name, value| check_value(name, value, &host)) {
+            Ok(Invocation::Help) => {
+                print!("{}", render_help(&argv0));
+                return ExitCode::SUCCESS;
+            }
+            Ok(Invocation::Version) => {
+                println!("{VERSION}");
+                return ExitCode::SUCCESS;
+            }
+            Ok(Invocation::Run(cmdline)) => cmdline,
+            Err(message) => return usage(&message),
+        };
+    let overrides = match check_command_line(&cmdline, &host) {
+        Ok(overrides) => overrides,
+        Err(message) => return usage(&message),
+    };
+    let config_path = match &cmdline.configuration {
+        Some(path) => path.clone(),
+        None => match find_default_config(&argv0) {
+            Ok(path) => {
+                if host.uid() == 0 {
+                    eprintln!(
+                        "UserWarning: Supervisord is running as root and it is searching for its configuration file \
+                         in default locations (including its current working directory); you probably want to \
+                         specify a \"-c\" argument specifying an absolute path to a configuration file for improved \
+                         security."
+                    );
+                }
+                path
+            }
+            Err(message) => return usage(&message),
+        },
+    };
+    let mut loaded = match load_with_host(&config_path, &host) {
+        Ok(loaded) => loaded,
+        Err(diagnostics) => {
+            for diagnostic in &diagnostics {
+                eprintln!("Error: {diagnostic}");
+            }
+            if !cmdline.check_config {
+                eprintln!("For help, use {argv0} -h");
+            }
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    apply_overrides(&overrides, &mut loaded.desired.server.supervisord, &host);
+    if cmdline.check_config {
+        println!("{}", check_summary(&config_path, &loaded));
+        return ExitCode::SUCCESS;
+    }
+    let reread = Reread {
+        config_path,
+        overrides,
+        argv0: argv0.clone(),
+    };
+    match run(loaded, reread) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => usage(&message),
+    }
+}
+
+/// What a SIGHUP needs to read the config again.
+#[derive(Clone)]
+struct Reread {
+    config_path: String,
+    overrides: Overrides,
+    argv0: String,
+}
+
+impl Reread {
+    /// Reads and validates the config afresh; `Err` holds every diagnostic.
+    fn load(&self) -> Result<Loaded, Vec<String>> {
+        let host = SystemHost::new();
+        let mut loaded = load_with_host(&self.config_path, &host).map_err(|diagnostics| {
+            diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        })?;
+        apply_overrides(
+            &self.overrides,
+            &mut loaded.desired.server.supervisord,
+            &host,
+        );
+        Ok(loaded)
+    }
+}
+
+/// Runs supervisord: Supervisor's start-up order, then the engine until shutdown. `Err` is a usage error.
+fn run(loaded: Loaded, reread: Reread) -> Result<(), String> {
+    let mut queued = Queued::default();
+    for (level, message) in &loaded.messages {
+        queued.push(*level, message.clone());
+    }
+    let section = loaded.desired.server.supervisord.clone();
+    set_uid(section.user.as_ref(), &mut queued)?;
+    set_rlimits(&section, &mut queued)?;
+    let daemon_messages = if section.nodaemon {
+        Vec::new()
+    } else {
+        daemonize(&section)
+    };
+    install_main_log(&section).map_err(|error| format!("could not open the main log: {error}"))?;
+    queued.flush();
+    for (level, message) in daemon_messages {
+        mainlog::log(level, &message);
+    }
+    let base_environment = environment_snapshot();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the runtime: {error}"))?;
+    runtime.block_on(async move {
+        let (sender, mut events) = mpsc::unbounded_channel();
+        let pending_reload: Arc<Mutex<Option<Loaded>>> = Arc::new(Mutex::new(None));
+        install_signal_handlers(&sender, &reread, &pending_reload);
+        let mut loaded = loaded;
+        loop {
+            let section = &loaded.desired.server.supervisord;
+            if !section.nocleanup {
+                for warning in clear_auto_logs(Path::new(&section.childlogdir), &section.identifier)
+                {
+                    mainlog::log(LogLevel::Warn, &warning);
+                }
+            }
+            let pidfile = section.pidfile.clone();
+            let engine = Engine::new(loaded.desired.clone(), base_environment.clone());
+            write_pidfile(&pidfile);
+            mainlog::log(
+                LogLevel::Info,
+                &format!("supervisord started with pid {}", std::process::id()),
+            );
+            let outcome = engine.run(&mut events).await;
+            let _ = std::fs::remove_file(&pidfile);
+            match outcome {
+                Outcome::Shutdown => return Ok(()),
+                Outcome::Restart => {
+                    let next = pending_reload
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .take();
+                    if let Some(next) = next {
+                        for (level, message) in &next.messages {
+                            mainlog::log(*level, message);
+                        }
+                        loaded = next;
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Forwards TERM, INT, QUIT, HUP, USR2 and CHLD to the engine. HUP first rereads the config: an invalid one is
+/// reported and changes nothing (Supervisor would stop everything and exit).
+fn install_signal_handlers(
+    sender: &mpsc::UnboundedSender<Event>,
+    reread: &Reread,
+    pending_reload: &Arc<Mutex<Option<Loaded>>>,
+) {
+    let forward = |kind: SignalKind, event: SignalEvent| {
+        let sender = sender.clone();
+        match signal(kind) {
+            Ok(mut stream) => {
+                tokio::spawn(async move {
+                    while stream.recv().await.is_some() {
+                        if sender.send(Event::Signal(event)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            Err(error) => mainlog::log(
+                LogLevel::Critical,
+                &format!("cannot install a signal handler: {error}"),
+            ),
+        }
+    };
+    forward(SignalKind::terminate(), SignalEvent::Terminate("SIGTERM"));
+    forward(SignalKind::interrupt(), SignalEvent::Terminate("SIGINT"));
+    forward(SignalKind::quit(), SignalEvent::Terminate("SIGQUIT"));
+    forward(SignalKind::user_defined2(), SignalEvent::ReopenLogs);
+    forward(SignalKind::child(), SignalEvent::Child);
+    let sender = sender.clone();
+    let reread = reread.clone();
+    let pending_reload = Arc::clone(pending_reload);
+    match signal(SignalKind::hangup()) {
+        Ok(mut stream) => {
+            tokio::spawn(async move {
+                while stream.recv().await.is_some() {
+                    let attempt = reread.clone();
+                    let result = tokio::task::spawn_blocking(move || attempt.load()).await;
+                    match result {
+                        Ok(Ok(next)) => {
+                            *pending_reload
+                                .lock()
+                                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(next);
+                            if sender.send(Event::Signal(SignalEvent::Hangup)).is_err() {
+                                return;
+                            }
+                        }
+                        Ok(Err(errors)) => {
+                            mainlog::log(
+                                LogLevel::Error,
+                                &format!("received SIGHUP but the config is invalid; nothing was changed ({} -h for help)", reread.argv0),
+                            );
+                            for error in errors {
+                                mainlog::log(LogLevel::Error, &error);
+                            }
+                        }
+                        Err(_) => {}
+                    }
+                }
+            });
+        }
+        Err(error) => mainlog::log(
+            LogLevel::Critical,
+            &format!("cannot install a signal handler: {error}"),
+        ),
+    }
+}
+
+/// The one line `--check-config` prints for a valid config.
+fn check_summary(config_path: &str, loaded: &Loaded) -> String {
+    let desired = &loaded.desired;
+    let mut sections: Vec<&str> = desired
+        .groups
+        .values()
+        .flat_map(|group| {
+            group
+                .processes
+                .iter()
+                .map(|process| process.section.as_str())
+        })
+        .collect();
+    sections.sort_unstable();
+    sections.dedup();
+    format!(
+        "{config_path}: OK: {} programs, {} processes, {} groups, {} files read",
+        sections.len(),
+        desired.n_processes(),
+        desired.groups.len(),
+        desired.server.files_read.len()
+    )
+}

@@ -957,6 +957,10 @@ mod tests {
         fn tempdir(&self) -> String {
             "/tmp".to_string()
         }
+
+        fn uid(&self) -> u32 {
+            0
+        }
     }
 
     /// Runs one parser over a table of (input, expected) rows and reports every mismatch at once.

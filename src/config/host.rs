@@ -35,6 +35,8 @@ pub trait Host {
     fn cwd(&self) -> String;
     /// `tempfile.gettempdir()`.
     fn tempdir(&self) -> String;
+    /// The real uid supervisord runs as.
+    fn uid(&self) -> u32;
 }
 
 /// `os.path.expanduser`: `~` and `~/x` use `$HOME` (else the passwd entry of the current uid is not consulted:

@@ -5,6 +5,8 @@
 //! syslog, events or the main log: the output path wires these pieces to them.
 
 pub mod ansi;
+pub mod auto;
 pub mod capture;
+pub mod mainlog;
 pub mod read;
 pub mod rotate;

@@ -1,5 +1,7 @@
+//! One integration-test binary: it runs the real binaries, and the reference (Supervisor 4.3.0 in a venv under
+//! `target/`) for differential tests.
+
+mod check_config;
+mod differential_config;
 mod man_and_sample;
-mod smoke {
-    #[test]
-    fn builds() {}
-}
+mod reference;

@@ -1,0 +1,116 @@
+//! Child output: one task per pipe reads what the child writes and sends it to its sinks (the log file, the
+//! main log at debug level), applying `strip_ansi` and capture mode. File writes happen here, never in the
+//! engine loop. A task ends at EOF; SIGUSR2 reaches it through a generation counter and reopens its file.
+
+use std::os::fd::OwnedFd;
+
+use tokio::sync::watch;
+
+use crate::config::LogLevel;
+use crate::logs::capture::{CaptureOutput, CaptureScanner};
+use crate::logs::mainlog;
+use crate::logs::rotate::RotatingFile;
+
+/// Supervisor reads up to this much per readiness (`read(fd, 131072)`).
+const READ_SIZE: usize = 131_072;
+
+/// Where one channel of one process goes.
+pub struct ChannelSink {
+    /// The process name, for debug-level echoes to the main log.
+    pub process_name: String,
+    /// `stdout` or `stderr`.
+    pub channel: &'static str,
+    /// The log file; `None` for `NONE`.
+    pub file: Option<RotatingFile>,
+    /// Capture mode (and `strip_ansi`) as Supervisor's output dispatcher does it.
+    pub scanner: CaptureScanner,
+    /// Echo every chunk to the main log (loglevel debug or lower).
+    pub echo_to_main_log: bool,
+}
+
+impl ChannelSink {
+    fn write(&mut self, bytes: &[u8]) {
+        for output in self.scanner.feed(bytes) {
+            match output {
+                CaptureOutput::Log(data) => {
+                    if let Some(file) = &mut self.file {
+                        if let Err(error) = file.write(&data) {
+                            mainlog::log(
+                                LogLevel::Error,
+                                &format!("error writing {}: {error}", file.path().display()),
+                            );
+                        }
+                    }
+                    if self.echo_to_main_log && !data.is_empty() {
+                        let text = match std::str::from_utf8(&data) {
+                            Ok(text) => text.to_string(),
+                            Err(_) => format!("Undecodable: {data:?}"),
+                        };
+                        mainlog::log(
+                            LogLevel::Debug,
+                            &format!("'{}' {} output:\n{text}", self.process_name, self.channel),
+                        );
+                    }
+                }
+                CaptureOutput::Captured(_) => {}
+                CaptureOutput::CommEvent(_) => {
+                    mainlog::log(
+                        LogLevel::Debug,
+                        &format!(
+                            "'{}' {} emitted a comm event",
+                            self.process_name, self.channel
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn reopen(&mut self) {
+        if let Some(file) = &mut self.file {
+            let _ = file.reopen();
+        }
+    }
+}
+
+/// Reads `fd` until EOF, writing to `sink`. Must run inside the tokio runtime.
+pub async fn pump(fd: OwnedFd, mut sink: ChannelSink, mut reopen: watch::Receiver<u64>) {
+    let receiver = match tokio::net::unix::pipe::Receiver::from_owned_fd(fd) {
+        Ok(receiver) => receiver,
+        Err(error) => {
+            mainlog::log(
+                LogLevel::Error,
+                &format!(
+                    "cannot read {} of {}: {error}",
+                    sink.channel, sink.process_name
+                ),
+            );
+            return;
+        }
+    };
+    let mut buffer = vec![0u8; READ_SIZE];
+    // Once the engine is gone nobody will ask for a reopen; stop listening rather than spin on the error.
+    let mut reopen_alive = true;
+    loop {
+        tokio::select! {
+            ready = receiver.readable() => {
+                if ready.is_err() {
+                    break;
+                }
+                match receiver.try_read(&mut buffer) {
+                    Ok(0) => break,
+                    Ok(n) => sink.write(&buffer[..n]),
+                    Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => continue,
+                    Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                }
+            }
+            changed = reopen.changed(), if reopen_alive => {
+                match changed {
+                    Ok(()) => sink.reopen(),
+                    Err(_) => reopen_alive = false,
+                }
+            }
+        }
+    }
+}
