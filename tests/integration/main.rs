@@ -3,5 +3,7 @@
 
 mod check_config;
 mod differential_config;
+mod harness;
+mod lifecycle;
 mod man_and_sample;
 mod reference;
