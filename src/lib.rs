@@ -9,3 +9,4 @@ pub mod engine;
 pub mod logs;
 pub mod process;
 pub mod reconcile;
+pub mod rpc;
