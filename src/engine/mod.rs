@@ -6,10 +6,11 @@
 //! log) and answers spawns and signals at once, as the reducer's contract asks. Deadlines are kept ordered, so a
 //! wakeup touches only the processes whose time came. It knows no HTTP and no XML.
 
+pub mod commands;
+pub mod handle;
 pub mod output;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -23,7 +24,9 @@ use crate::logs::rotate::RotatingFile;
 use crate::process::spawn::{spawn, SpawnRequest, Spawned};
 use crate::process::state::{Action, Input, Mood, Now, Process, SyscallError, Termination};
 
-use output::{pump, ChannelSink};
+pub use commands::Command;
+use commands::Requests;
+use output::{pump, write_stdin, ChannelSink, Control};
 
 /// A process's identity: (group name, process name).
 pub type ProcessKey = (String, String);
@@ -45,6 +48,7 @@ pub enum SignalEvent {
 #[derive(Debug)]
 pub enum Event {
     Signal(SignalEvent),
+    Command(Command),
 }
 
 /// How the engine run ended.
@@ -62,8 +66,11 @@ struct Child {
     process: Process,
     /// The deadline currently in the timer set, to find and remove it.
     deadline: Option<Duration>,
-    /// The write end of the child's stdin, kept open while it runs (reads never see EOF, as in Supervisor).
-    stdin: Option<OwnedFd>,
+    /// The queue to the task writing the child's stdin; the pipe stays open while the child runs (its reads never
+    /// see EOF, as in Supervisor).
+    stdin: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    /// Control queues to the tasks reading this child's output (one per pipe).
+    output_controls: Vec<mpsc::UnboundedSender<Control>>,
     /// AUTO log paths, made when the group is created.
     stdout_auto: Option<PathBuf>,
     stderr_auto: Option<PathBuf>,
@@ -72,6 +79,8 @@ struct Child {
 /// The engine's state. Built with [`Engine::new`], run with [`Engine::run`].
 pub struct Engine {
     desired: DesiredState,
+    /// The most recently read config (start-up's until a reread): what addProcessGroup adds from.
+    pending: DesiredState,
     /// supervisord's own environment at start-up, the base of every child's.
     base_environment: BTreeMap<String, String>,
     /// `SUPERVISOR_SERVER_URL` for children.
@@ -90,6 +99,8 @@ pub struct Engine {
     reopen_generation: watch::Sender<u64>,
     /// When `waiting for ... to die` was last logged during shutdown.
     last_wait_report: Option<Instant>,
+    /// Requests parked until their processes answer.
+    requests: Requests,
 }
 
 impl Engine {
@@ -102,6 +113,7 @@ impl Engine {
                 server: desired.server.clone(),
                 groups: BTreeMap::new(),
             },
+            pending: desired.clone(),
             base_environment,
             server_url,
             group_order: Vec::new(),
@@ -114,6 +126,7 @@ impl Engine {
             outcome: None,
             reopen_generation,
             last_wait_report: None,
+            requests: Requests::default(),
         };
         for group in desired.groups_in_order() {
             engine.add_group(group.clone());
@@ -169,6 +182,7 @@ impl Engine {
                     process: Process::new(),
                     deadline: None,
                     stdin: None,
+                    output_controls: Vec::new(),
                     stdout_auto,
                     stderr_auto,
                 },
@@ -225,6 +239,7 @@ impl Engine {
             tokio::select! {
                 event = events.recv() => match event {
                     Some(Event::Signal(signal)) => self.handle_signal(signal),
+                    Some(Event::Command(command)) => self.handle_command(command),
                     None => self.begin_stop(Mood::Shutdown),
                 },
                 _ = sleep_until(next_wake), if next_wake.is_some() => self.fire_timers(),
@@ -281,6 +296,7 @@ impl Engine {
                 Some(key) => {
                     if let Some(child) = self.children.get_mut(&key) {
                         child.stdin = None;
+                        child.output_controls.clear();
                     }
                     self.feed(
                         &key,
@@ -370,7 +386,7 @@ impl Engine {
             }
             Action::Log { level, message } => mainlog::log(level, &message),
             Action::StateChanged(_) => {}
-            Action::Reply { .. } => {}
+            Action::Reply { request, result } => self.on_reply(request, result),
         }
     }
 
@@ -432,17 +448,26 @@ impl Engine {
             stderr,
         } = spawn(&request)?;
         let pid = pid as u32;
+        let mut controls = Vec::new();
+        let (control, receiver) = mpsc::unbounded_channel();
+        controls.push(control);
         tokio::spawn(pump(
             stdout,
             stdout_sink,
             self.reopen_generation.subscribe(),
+            receiver,
         ));
         if let (Some(fd), Some(sink)) = (stderr, stderr_sink) {
-            tokio::spawn(pump(fd, sink, self.reopen_generation.subscribe()));
+            let (control, receiver) = mpsc::unbounded_channel();
+            controls.push(control);
+            tokio::spawn(pump(fd, sink, self.reopen_generation.subscribe(), receiver));
         }
+        let (stdin_queue, stdin_receiver) = mpsc::unbounded_channel();
+        tokio::spawn(write_stdin(stdin, stdin_receiver));
         self.by_pid.insert(pid, key.clone());
         if let Some(child) = self.children.get_mut(key) {
-            child.stdin = Some(stdin);
+            child.stdin = Some(stdin_queue);
+            child.output_controls = controls;
         }
         Ok(pid)
     }

@@ -4,7 +4,8 @@
 
 use std::os::fd::OwnedFd;
 
-use tokio::sync::watch;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::config::LogLevel;
 use crate::logs::capture::{CaptureOutput, CaptureScanner};
@@ -73,8 +74,20 @@ impl ChannelSink {
     }
 }
 
+/// What the engine can ask of an output task.
+#[derive(Debug)]
+pub enum Control {
+    /// clearProcessLogs: truncate the log file (Supervisor unlinks and recreates it); answer when done.
+    Clear(oneshot::Sender<()>),
+}
+
 /// Reads `fd` until EOF, writing to `sink`. Must run inside the tokio runtime.
-pub async fn pump(fd: OwnedFd, mut sink: ChannelSink, mut reopen: watch::Receiver<u64>) {
+pub async fn pump(
+    fd: OwnedFd,
+    mut sink: ChannelSink,
+    mut reopen: watch::Receiver<u64>,
+    mut controls: mpsc::UnboundedReceiver<Control>,
+) {
     let receiver = match tokio::net::unix::pipe::Receiver::from_owned_fd(fd) {
         Ok(receiver) => receiver,
         Err(error) => {
@@ -105,12 +118,35 @@ pub async fn pump(fd: OwnedFd, mut sink: ChannelSink, mut reopen: watch::Receive
                     Err(_) => break,
                 }
             }
+            Some(control) = controls.recv() => match control {
+                Control::Clear(done) => {
+                    if let Some(file) = &mut sink.file {
+                        if let Err(error) = file.clear() {
+                            mainlog::log(LogLevel::Error, &format!("cannot clear {}: {error}", file.path().display()));
+                        }
+                    }
+                    let _ = done.send(());
+                }
+            },
             changed = reopen.changed(), if reopen_alive => {
                 match changed {
                     Ok(()) => sink.reopen(),
                     Err(_) => reopen_alive = false,
                 }
             }
+        }
+    }
+}
+
+/// Writes what sendProcessStdin queues to the child's stdin, in order. The pipe closes when the queue does (the
+/// engine drops it when the child exits) or when the child closed its end.
+pub async fn write_stdin(fd: OwnedFd, mut queue: mpsc::UnboundedReceiver<Vec<u8>>) {
+    let Ok(mut sender) = tokio::net::unix::pipe::Sender::from_owned_fd(fd) else {
+        return;
+    };
+    while let Some(data) = queue.recv().await {
+        if sender.write_all(&data).await.is_err() {
+            return;
         }
     }
 }

@@ -144,6 +144,9 @@ pub enum Channel {
     Stderr,
 }
 
+/// reloadConfig's answer: (added, changed, removed) group names.
+pub type RereadDiff = (Vec<String>, Vec<String>, Vec<String>);
+
 /// Supervisor's own state (getState): code and name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SupervisorState {
@@ -199,9 +202,7 @@ pub trait Backend: Send + Sync + 'static {
         data: Vec<u8>,
     ) -> impl Future<Output = Result<(), Fault>> + Send;
     /// reloadConfig: reread the files; (added, changed, removed) group names. Applies nothing.
-    fn reload_config(
-        &self,
-    ) -> impl Future<Output = Result<(Vec<String>, Vec<String>, Vec<String>), Fault>> + Send;
+    fn reload_config(&self) -> impl Future<Output = Result<RereadDiff, Fault>> + Send;
     /// addProcessGroup from the last reread config.
     fn add_group(&self, name: String) -> impl Future<Output = Result<(), Fault>> + Send;
     /// removeProcessGroup.
