@@ -159,3 +159,25 @@ fn a_missing_config_file_is_a_usage_error() {
     );
     assert!(stderr.contains("For help, use "), "{stderr}");
 }
+
+#[test]
+fn the_sample_config_passes_check_config() {
+    let sample = Command::new(env!("CARGO_BIN_EXE_echo_supervisord_conf"))
+        .output()
+        .expect("run echo_supervisord_conf");
+    assert_eq!(sample.status.code(), Some(0));
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("supervisord.conf"), &sample.stdout).expect("write sample");
+    let output = our_check(dir.path(), "supervisord.conf");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("supervisord.conf: OK: 0 programs, 0 processes, 0 groups, 1 files read"),
+        "{stdout}"
+    );
+}

@@ -44,7 +44,7 @@ const REFERENCE_GROUP_KEYS: [&str; 10] = [
     "socket_owner",
 ];
 
-fn diff_cases_dir() -> PathBuf {
+pub fn diff_cases_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/config/diff"))
 }
 
@@ -58,7 +58,7 @@ fn dump_script() -> PathBuf {
 /// Set [`EXTRA_ENVIRONMENT`] in this process, once, before the first load that needs them. Writing the
 /// environment while other test threads run can race with their reads in libc; the `Once` keeps it to a single
 /// write per name, and the values never change afterwards, so every later read sees them.
-fn set_extra_environment() {
+pub fn set_extra_environment() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         for (name, value) in EXTRA_ENVIRONMENT {

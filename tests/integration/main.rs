@@ -2,6 +2,7 @@
 //! `target/`) for differential tests.
 
 mod check_config;
+mod config_snapshots;
 mod differential_config;
 mod harness;
 mod lifecycle;
