@@ -19,6 +19,8 @@ pub mod render;
 pub mod sample;
 pub mod shlex;
 pub mod spec;
+#[cfg(test)]
+pub mod testing;
 
 pub use parse::{Diagnostic, Loaded};
 pub use spec::*;

@@ -1456,3 +1456,124 @@ fn error_line(error: &super::ini::IniError) -> Option<usize> {
 pub fn normalize_path(path: &str, cwd: &str, host: &dyn Host) -> String {
     normpath(&abspath(&expand_user(path, host), cwd))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::testing::parse_files;
+
+    fn commands(files: &[(&str, &str)]) -> Vec<(String, String)> {
+        let loaded = parse_files(files).expect("valid config");
+        let mut commands: Vec<(String, String)> = loaded
+            .desired
+            .groups
+            .values()
+            .flat_map(|group| {
+                group
+                    .processes
+                    .iter()
+                    .map(|p| (p.namespec(), p.command.clone()))
+            })
+            .collect();
+        commands.sort();
+        commands
+    }
+
+    fn errors(files: &[(&str, &str)]) -> Vec<String> {
+        parse_files(files)
+            .expect_err("invalid config")
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn here_is_the_directory_of_the_line_that_uses_it() {
+        let files = [
+            ("/conf/supervisord.conf", "[supervisord]\n[DEFAULT]\ndirectory=%(here)s\n[include]\nfiles=conf.d/*\n[program:main]\ncommand=/bin/x %(here)s\n"),
+            ("/conf/conf.d/a.conf", "[program:inc]\ncommand=/bin/y %(here)s\n"),
+        ];
+        let loaded = parse_files(&files).expect("valid");
+        let process = |name: &str| loaded.desired.groups[name].processes[0].clone();
+        assert_eq!(process("main").command, "/bin/x /conf");
+        assert_eq!(process("inc").command, "/bin/y /conf/conf.d");
+        // A DEFAULT line from the main file, applied to a section first seen in an include, takes the include's dir.
+        assert_eq!(process("main").directory.as_deref(), Some("/conf"));
+        assert_eq!(process("inc").directory.as_deref(), Some("/conf/conf.d"));
+        assert_eq!(
+            loaded.messages,
+            vec![(
+                LogLevel::Info,
+                "Included extra file \"/conf/conf.d/a.conf\" during parsing".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn numprocs_names_and_expansions() {
+        let text = "[supervisord]\n[program:w]\ncommand=/bin/w %(process_num)d of %(numprocs)d in %(group_name)s\n\
+                    numprocs=3\nnumprocs_start=1\nprocess_name=%(program_name)s_%(process_num)02d\n";
+        assert_eq!(
+            commands(&[("/conf/s.conf", text)]),
+            vec![
+                ("w:w_01".to_string(), "/bin/w 1 of 3 in w".to_string()),
+                ("w:w_02".to_string(), "/bin/w 2 of 3 in w".to_string()),
+                ("w:w_03".to_string(), "/bin/w 3 of 3 in w".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_error_is_reported_with_its_place() {
+        let text = "[supervisord]\nloglevel=loud\n[program:a]\ncommand=/bin/a\nstartsecs=ten\n[program:b]\nautostart=maybe\n";
+        assert_eq!(
+            errors(&[("/conf/s.conf", text)]),
+            vec![
+                "/conf/s.conf:2: [supervisord] loglevel: bad logging level name 'loud'",
+                "/conf/s.conf:5: [program:a] startsecs: invalid literal for int() with base 10: 'ten'",
+                "/conf/s.conf:7: [program:b] autostart: not a valid boolean value: 'maybe'",
+                "/conf/s.conf:6: [program:b] program section program:b does not specify a command",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_duplicate_group_name_keeps_the_first_in_sorted_order_and_warns() {
+        let text = "[supervisord]\n[program:foo]\ncommand=/bin/p\n[program:bar]\ncommand=/bin/b\n[group:foo]\nprograms=bar\n";
+        let loaded = parse_files(&[("/conf/s.conf", text)]).expect("valid");
+        assert_eq!(
+            loaded.desired.groups["foo"].kind,
+            GroupKind::Heterogeneous {
+                programs: vec!["bar".into()]
+            }
+        );
+        assert!(loaded
+            .messages
+            .iter()
+            .any(|(level, message)| *level == LogLevel::Warn
+                && message.starts_with("group name 'foo' is defined more than once")));
+    }
+
+    #[test]
+    fn plugins_other_than_the_builtin_are_warned_about() {
+        let text = "[supervisord]\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\
+                    [rpcinterface:extra]\nsupervisor.rpcinterface_factory = extra.module:make\nsetting = 1\n";
+        let loaded = parse_files(&[("/conf/s.conf", text)]).expect("valid");
+        let plugins = &loaded.desired.server.rpcinterfaces;
+        assert_eq!(plugins.len(), 2);
+        assert!(plugins[0].builtin && !plugins[1].builtin);
+        assert_eq!(
+            plugins[1].options.get("setting").map(String::as_str),
+            Some("1")
+        );
+        assert_eq!(
+            loaded.messages,
+            vec![(
+                LogLevel::Warn,
+                "[rpcinterface:extra] names the Python plugin factory extra.module:make, which supervisor-rs cannot load; \
+                 the section is ignored"
+                    .to_string()
+            )]
+        );
+    }
+}

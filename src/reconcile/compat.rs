@@ -105,75 +105,10 @@ fn channels_equal(a: &ChannelSpec, b: &ChannelSpec) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::host::{Host, PasswdEntry};
-    use crate::config::parse::{parse_config, FileSource};
-    use std::collections::BTreeMap;
-
-    struct Fixed(BTreeMap<String, String>);
-
-    impl Host for Fixed {
-        fn user_by_name(&self, name: &str) -> Option<PasswdEntry> {
-            (name == "root").then(|| PasswdEntry {
-                name: "root".into(),
-                uid: 0,
-                gid: 0,
-                home: "/root".into(),
-            })
-        }
-        fn user_by_uid(&self, uid: u32) -> Option<PasswdEntry> {
-            (uid == 0).then(|| PasswdEntry {
-                name: "root".into(),
-                uid: 0,
-                gid: 0,
-                home: "/root".into(),
-            })
-        }
-        fn group_by_name(&self, _: &str) -> Option<u32> {
-            None
-        }
-        fn group_exists(&self, _: u32) -> bool {
-            false
-        }
-        fn is_dir(&self, path: &str) -> bool {
-            path == "/tmp" || path == "/"
-        }
-        fn exists(&self, path: &str) -> bool {
-            self.is_dir(path)
-        }
-        fn node_name(&self) -> String {
-            "host".into()
-        }
-        fn environ(&self) -> &BTreeMap<String, String> {
-            &self.0
-        }
-        fn cwd(&self) -> String {
-            "/tmp".into()
-        }
-        fn tempdir(&self) -> String {
-            "/tmp".into()
-        }
-        fn uid(&self) -> u32 {
-            0
-        }
-    }
-
-    struct Text(&'static str);
-
-    impl FileSource for Text {
-        fn read_main(&self, _: &str) -> Result<String, String> {
-            Ok(self.0.to_string())
-        }
-        fn read_included(&self, _: &str) -> Option<Result<String, String>> {
-            None
-        }
-        fn glob(&self, _: &str) -> Vec<String> {
-            Vec::new()
-        }
-    }
+    use crate::config::testing::parse_files;
 
     fn desired(text: &'static str) -> DesiredState {
-        let host = Fixed(BTreeMap::new());
-        parse_config("/tmp/supervisord.conf", &host, &Text(text))
+        parse_files(&[("/tmp/supervisord.conf", text)])
             .expect("valid config")
             .desired
     }
