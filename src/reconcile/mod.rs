@@ -3,3 +3,4 @@
 //! [`compat`] keeps Supervisor's own group-level comparison for `reloadConfig`.
 
 pub mod compat;
+pub mod plan;
