@@ -11,6 +11,12 @@ pub struct FakeHost {
     pub environ: BTreeMap<String, String>,
 }
 
+impl Default for FakeHost {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl FakeHost {
     pub fn new() -> Self {
         let environ = [("HOME", "/root"), ("PATH", "/usr/bin:/bin")]
