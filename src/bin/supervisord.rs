@@ -15,7 +15,9 @@ use supervisor::config::{Loaded, LogLevel};
 use supervisor::daemon::{
     daemonize, environment_snapshot, install_main_log, set_rlimits, set_uid, write_pidfile, Queued,
 };
-use supervisor::engine::{Engine, Event, Outcome, SignalEvent};
+use supervisor::engine::apply::{UpdateRequest, UpdateSource};
+use supervisor::engine::handle::PendingRestart;
+use supervisor::engine::{Command, Engine, Event, Outcome, SignalEvent};
 use supervisor::logs::auto::clear_auto_logs;
 use supervisor::logs::mainlog;
 use tokio::signal::unix::{signal, SignalKind};
@@ -89,7 +91,6 @@ fn main() -> ExitCode {
     let reread = Reread {
         config_path,
         overrides,
-        argv0: argv0.clone(),
     };
     match run(loaded, reread) {
         Ok(()) => ExitCode::SUCCESS,
@@ -102,7 +103,6 @@ fn main() -> ExitCode {
 struct Reread {
     config_path: String,
     overrides: Overrides,
-    argv0: String,
 }
 
 impl Reread {
@@ -151,8 +151,8 @@ fn run(loaded: Loaded, reread: Reread) -> Result<(), String> {
         .map_err(|error| format!("cannot start the runtime: {error}"))?;
     runtime.block_on(async move {
         let (sender, mut events) = mpsc::unbounded_channel();
-        let pending_reload: Arc<Mutex<Option<Loaded>>> = Arc::new(Mutex::new(None));
-        install_signal_handlers(&sender, &reread, &pending_reload);
+        let pending_restart: PendingRestart = Arc::new(Mutex::new(None));
+        install_signal_handlers(&sender, &reread);
         let mut loaded = loaded;
         loop {
             let section = &loaded.desired.server.supervisord;
@@ -174,10 +174,24 @@ fn run(loaded: Loaded, reread: Reread) -> Result<(), String> {
             match outcome {
                 Outcome::Shutdown => return Ok(()),
                 Outcome::Restart => {
-                    let next = pending_reload
+                    // The restart request read and checked the config already; without one, read it now and keep
+                    // the running config if it is invalid.
+                    let next = pending_restart
                         .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner())
                         .take();
+                    let next = match next {
+                        Some(next) => Some(next),
+                        None => match reread.load() {
+                            Ok(next) => Some(next),
+                            Err(errors) => {
+                                for error in errors {
+                                    mainlog::log(LogLevel::Error, &error);
+                                }
+                                None
+                            }
+                        },
+                    };
                     if let Some(next) = next {
                         for (level, message) in &next.messages {
                             mainlog::log(*level, message);
@@ -190,13 +204,9 @@ fn run(loaded: Loaded, reread: Reread) -> Result<(), String> {
     })
 }
 
-/// Forwards TERM, INT, QUIT, HUP, USR2 and CHLD to the engine. HUP first rereads the config: an invalid one is
-/// reported and changes nothing (Supervisor would stop everything and exit).
-fn install_signal_handlers(
-    sender: &mpsc::UnboundedSender<Event>,
-    reread: &Reread,
-    pending_reload: &Arc<Mutex<Option<Loaded>>>,
-) {
+/// Forwards TERM, INT, QUIT, USR2 and CHLD to the engine. HUP rereads the config and asks the engine to apply
+/// the plan; an invalid config is reported and changes nothing (Supervisor would stop everything and exit).
+fn install_signal_handlers(sender: &mpsc::UnboundedSender<Event>, reread: &Reread) {
     let forward = |kind: SignalKind, event: SignalEvent| {
         let sender = sender.clone();
         match signal(kind) {
@@ -222,26 +232,36 @@ fn install_signal_handlers(
     forward(SignalKind::child(), SignalEvent::Child);
     let sender = sender.clone();
     let reread = reread.clone();
-    let pending_reload = Arc::clone(pending_reload);
     match signal(SignalKind::hangup()) {
         Ok(mut stream) => {
             tokio::spawn(async move {
                 while stream.recv().await.is_some() {
+                    // A deliberate difference: SIGHUP applies the minimal plan instead of restarting everything.
+                    mainlog::log(
+                        LogLevel::Warn,
+                        "received SIGHUP indicating config reload request",
+                    );
                     let attempt = reread.clone();
-                    let result = tokio::task::spawn_blocking(move || attempt.load()).await;
-                    match result {
+                    match tokio::task::spawn_blocking(move || attempt.load()).await {
                         Ok(Ok(next)) => {
-                            *pending_reload
-                                .lock()
-                                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(next);
-                            if sender.send(Event::Signal(SignalEvent::Hangup)).is_err() {
+                            let request = UpdateRequest {
+                                next: next.desired,
+                                groups: None,
+                                dry_run: false,
+                                source: UpdateSource::Hangup,
+                                reply: None,
+                            };
+                            if sender
+                                .send(Event::Command(Command::Update(Box::new(request))))
+                                .is_err()
+                            {
                                 return;
                             }
                         }
                         Ok(Err(errors)) => {
                             mainlog::log(
                                 LogLevel::Error,
-                                &format!("received SIGHUP but the config is invalid; nothing was changed ({} -h for help)", reread.argv0),
+                                "the config is invalid; nothing was changed:",
                             );
                             for error in errors {
                                 mainlog::log(LogLevel::Error, &error);

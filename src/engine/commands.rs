@@ -44,6 +44,8 @@ pub enum Command {
     AllConfigInfo(oneshot::Sender<Vec<ConfigEntry>>),
     Shutdown(oneshot::Sender<()>),
     Restart(oneshot::Sender<()>),
+    /// Plan (and unless a dry run, apply) the move to a newly read config.
+    Update(Box<super::apply::UpdateRequest>),
 }
 
 /// A request over several processes whose answer is sent when every one has answered.
@@ -196,6 +198,21 @@ impl Engine {
             Command::Restart(reply) => {
                 let _ = reply.send(());
                 self.begin_stop(Mood::Restarting);
+            }
+            Command::Update(request) => {
+                if self.mood != Mood::Running {
+                    if request.source == super::apply::UpdateSource::Hangup {
+                        crate::logs::mainlog::log(
+                            crate::config::LogLevel::Warn,
+                            "ignored SIGHUP indicating restart request (shutdown in progress)",
+                        );
+                    }
+                    if let Some(reply) = request.reply {
+                        let _ = reply.send(Err("supervisord is shutting down".into()));
+                    }
+                    return;
+                }
+                self.update(*request);
             }
         }
     }

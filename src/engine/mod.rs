@@ -6,6 +6,7 @@
 //! log) and answers spawns and signals at once, as the reducer's contract asks. Deadlines are kept ordered, so a
 //! wakeup touches only the processes whose time came. It knows no HTTP and no XML.
 
+pub mod apply;
 pub mod commands;
 pub mod handle;
 pub mod output;
@@ -36,8 +37,6 @@ pub type ProcessKey = (String, String);
 pub enum SignalEvent {
     /// SIGTERM, SIGINT or SIGQUIT: shut down. Carries the name for the log line.
     Terminate(&'static str),
-    /// SIGHUP.
-    Hangup,
     /// SIGUSR2: reopen every log.
     ReopenLogs,
     /// SIGCHLD: reap.
@@ -101,6 +100,8 @@ pub struct Engine {
     last_wait_report: Option<Instant>,
     /// Requests parked until their processes answer.
     requests: Requests,
+    /// The update being applied, if any.
+    apply_job: Option<apply::ApplyJob>,
 }
 
 impl Engine {
@@ -127,6 +128,7 @@ impl Engine {
             reopen_generation,
             last_wait_report: None,
             requests: Requests::default(),
+            apply_job: None,
         };
         for group in desired.groups_in_order() {
             engine.add_group(group.clone());
@@ -147,49 +149,65 @@ impl Engine {
 
     /// Adds a group: its processes exist (STOPPED, `Not started`) and have their AUTO log files.
     fn add_group(&mut self, group: GroupSpec) {
-        let childlogdir = PathBuf::from(&self.desired.server.supervisord.childlogdir);
-        let identifier = self.desired.server.supervisord.identifier.clone();
         for spec in &group.processes {
-            let auto = |channel: &str, logfile: &LogFile| -> Option<PathBuf> {
+            let child = self.new_child(spec);
+            self.children
+                .insert((group.name.clone(), spec.name.clone()), child);
+        }
+        self.group_order.push(group.name.clone());
+        self.desired.groups.insert(group.name.clone(), group);
+    }
+
+    /// A process that has never run, with its AUTO log files created (as Supervisor does at group creation).
+    fn new_child(&self, spec: &ProcessSpec) -> Child {
+        let (stdout_auto, stderr_auto) = self.auto_logs(spec, None, None);
+        Child {
+            spec: spec.clone(),
+            process: Process::new(),
+            deadline: None,
+            stdin: None,
+            output_controls: Vec::new(),
+            stdout_auto,
+            stderr_auto,
+        }
+    }
+
+    /// The AUTO log paths `spec` needs, keeping the ones it already has.
+    fn auto_logs(
+        &self,
+        spec: &ProcessSpec,
+        stdout_auto: Option<PathBuf>,
+        stderr_auto: Option<PathBuf>,
+    ) -> (Option<PathBuf>, Option<PathBuf>) {
+        let childlogdir = PathBuf::from(&self.desired.server.supervisord.childlogdir);
+        let identifier = &self.desired.server.supervisord.identifier;
+        let auto =
+            |channel: &str, logfile: &LogFile, existing: Option<PathBuf>| -> Option<PathBuf> {
                 if *logfile != LogFile::Auto {
                     return None;
                 }
-                match create_auto_log(&childlogdir, &spec.name, channel, &identifier) {
+                if existing.is_some() {
+                    return existing;
+                }
+                match create_auto_log(&childlogdir, &spec.name, channel, identifier) {
                     Ok(path) => Some(path),
                     Err(error) => {
-                        mainlog::log(
-                            LogLevel::Error,
-                            &format!(
-                                "cannot create AUTO {channel} log for {}: {error}",
-                                spec.name
-                            ),
+                        let message = format!(
+                            "cannot create AUTO {channel} log for {}: {error}",
+                            spec.name
                         );
+                        mainlog::log(LogLevel::Error, &message);
                         None
                     }
                 }
             };
-            let stdout_auto = auto("stdout", &spec.stdout.logfile);
-            let stderr_auto = if spec.redirect_stderr {
-                None
-            } else {
-                auto("stderr", &spec.stderr.logfile)
-            };
-            let key = (group.name.clone(), spec.name.clone());
-            self.children.insert(
-                key,
-                Child {
-                    spec: spec.clone(),
-                    process: Process::new(),
-                    deadline: None,
-                    stdin: None,
-                    output_controls: Vec::new(),
-                    stdout_auto,
-                    stderr_auto,
-                },
-            );
-        }
-        self.group_order.push(group.name.clone());
-        self.desired.groups.insert(group.name.clone(), group);
+        let stdout = auto("stdout", &spec.stdout.logfile, stdout_auto);
+        let stderr = if spec.redirect_stderr {
+            None
+        } else {
+            auto("stderr", &spec.stderr.logfile, stderr_auto)
+        };
+        (stdout, stderr)
     }
 
     /// Processes of the groups in runtime order: groups by (priority, then insertion), members in config order.
@@ -244,6 +262,7 @@ impl Engine {
                 },
                 _ = sleep_until(next_wake), if next_wake.is_some() => self.fire_timers(),
             }
+            self.advance_apply();
             self.advance_stopping();
         }
     }
@@ -256,17 +275,6 @@ impl Engine {
                     &format!("received {name} indicating exit request"),
                 );
                 self.begin_stop(Mood::Shutdown);
-            }
-            SignalEvent::Hangup => {
-                if self.mood == Mood::Shutdown {
-                    mainlog::log(
-                        LogLevel::Warn,
-                        "ignored SIGHUP indicating restart request (shutdown in progress)",
-                    );
-                } else {
-                    mainlog::log(LogLevel::Warn, "received SIGHUP indicating restart request");
-                    self.begin_stop(Mood::Restarting);
-                }
             }
             SignalEvent::ReopenLogs => {
                 mainlog::log(
@@ -406,26 +414,10 @@ impl Engine {
             } else {
                 &spec.stderr
             };
-            let path = match &channel_spec.logfile {
-                LogFile::Auto => auto.clone(),
-                LogFile::None => None,
-                LogFile::Path(path) => Some(PathBuf::from(path)),
-            };
-            let file = match path {
-                Some(path) => Some(
-                    RotatingFile::open(
-                        &path,
-                        channel_spec.logfile_maxbytes,
-                        channel_spec.logfile_backups,
-                    )
-                    .map_err(|error| dispatcher_error(&spec.name, &error))?,
-                ),
-                None => None,
-            };
             Ok(ChannelSink {
                 process_name: spec.name.clone(),
                 channel,
-                file,
+                file: open_log(spec, channel, auto)?,
                 scanner: CaptureScanner::new(channel_spec.capture_maxbytes, strip_ansi),
                 echo_to_main_log: echo,
             })
@@ -593,6 +585,35 @@ async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
         None => std::future::pending().await,
+    }
+}
+
+/// Opens the log file of one channel (`stdout` or `stderr`) of a process, if it has one. `Err` is Supervisor's
+/// spawn error text for a log that cannot be opened.
+fn open_log(
+    spec: &ProcessSpec,
+    channel: &str,
+    auto: &Option<PathBuf>,
+) -> Result<Option<RotatingFile>, String> {
+    let channel_spec = if channel == "stdout" {
+        &spec.stdout
+    } else {
+        &spec.stderr
+    };
+    let path = match &channel_spec.logfile {
+        LogFile::Auto => auto.clone(),
+        LogFile::None => None,
+        LogFile::Path(path) => Some(PathBuf::from(path)),
+    };
+    match path {
+        Some(path) => RotatingFile::open(
+            &path,
+            channel_spec.logfile_maxbytes,
+            channel_spec.logfile_backups,
+        )
+        .map(Some)
+        .map_err(|error| dispatcher_error(&spec.name, &error)),
+        None => Ok(None),
     }
 }
 

@@ -79,6 +79,10 @@ impl ChannelSink {
 pub enum Control {
     /// clearProcessLogs: truncate the log file (Supervisor unlinks and recreates it); answer when done.
     Clear(oneshot::Sender<()>),
+    /// The log settings changed while the process runs: new rotation limits.
+    SetLimits { maxbytes: i64, backups: i64 },
+    /// The log file moved (or went away): write to this one from now on.
+    SetFile(Option<RotatingFile>),
 }
 
 /// Reads `fd` until EOF, writing to `sink`. Must run inside the tokio runtime.
@@ -127,6 +131,12 @@ pub async fn pump(
                     }
                     let _ = done.send(());
                 }
+                Control::SetLimits { maxbytes, backups } => {
+                    if let Some(file) = &mut sink.file {
+                        file.set_limits(maxbytes, backups);
+                    }
+                }
+                Control::SetFile(file) => sink.file = file,
             },
             changed = reopen.changed(), if reopen_alive => {
                 match changed {

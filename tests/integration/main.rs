@@ -8,3 +8,4 @@ mod harness;
 mod lifecycle;
 mod man_and_sample;
 mod reference;
+mod reload;

@@ -1,0 +1,287 @@
+//! Applying a [`Plan`]: stop what must stop and wait until it is down, then remove, add and replace, then start.
+//! One update runs at a time. The plan itself is computed here from the live state (the engine is the only one
+//! that knows what runs), so `update`, SIGHUP and the config watcher all take the same path.
+
+use std::collections::BTreeSet;
+
+use tokio::sync::oneshot;
+
+use super::output::Control;
+use super::{open_log, Engine, ProcessKey};
+use crate::config::{DesiredState, LogLevel};
+use crate::logs::mainlog;
+use crate::process::state::{Input, RequestId};
+use crate::reconcile::plan::{plan, render_plan, Change, LiveView, Plan, Step};
+
+/// Where an update came from: decides how the plan is logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateSource {
+    /// `supervisorctl update` (through our RPC method).
+    Client,
+    /// SIGHUP.
+    Hangup,
+    /// The config watcher.
+    Watcher,
+}
+
+/// An update request: the newly read config, optionally limited to some groups.
+#[derive(Debug)]
+pub struct UpdateRequest {
+    pub next: DesiredState,
+    /// Only these groups are considered (added, changed or removed); `None` means all.
+    pub groups: Option<Vec<String>>,
+    pub dry_run: bool,
+    pub source: UpdateSource,
+    /// Answered with the plan once it is applied (or at once for a dry run). `Err` for an unknown group name.
+    pub reply: Option<oneshot::Sender<Result<Plan, String>>>,
+}
+
+/// An update being applied: waiting for its stops.
+pub(super) struct ApplyJob {
+    plan: Plan,
+    next: DesiredState,
+    waiting: BTreeSet<ProcessKey>,
+    reply: Option<oneshot::Sender<Result<Plan, String>>>,
+}
+
+impl Engine {
+    /// What runs now, for the planner.
+    pub(super) fn live_view(&self) -> LiveView {
+        let running = self
+            .children
+            .iter()
+            .filter(|(_, child)| !child.process.state().is_stopped() || child.process.pid() != 0)
+            .map(|(key, _)| key.clone())
+            .collect();
+        LiveView { running }
+    }
+
+    /// The config to move to: `next`, or for a group-limited update the live config with only those groups taken
+    /// from `next`. `Err` names a group that is in neither.
+    fn target_state(
+        &self,
+        next: &DesiredState,
+        groups: &Option<Vec<String>>,
+    ) -> Result<DesiredState, String> {
+        let Some(names) = groups else {
+            return Ok(next.clone());
+        };
+        let mut target = DesiredState {
+            server: self.desired.server.clone(),
+            groups: self.desired.groups.clone(),
+        };
+        for name in names {
+            match (
+                next.groups.get(name),
+                self.desired.groups.contains_key(name),
+            ) {
+                (Some(group), _) => {
+                    target.groups.insert(name.clone(), group.clone());
+                }
+                (None, true) => {
+                    target.groups.remove(name);
+                }
+                (None, false) => return Err(format!("no such group: {name}")),
+            }
+        }
+        Ok(target)
+    }
+
+    pub(super) fn update(&mut self, request: UpdateRequest) {
+        let UpdateRequest {
+            next,
+            groups,
+            dry_run,
+            source,
+            reply,
+        } = request;
+        let target = match self.target_state(&next, &groups) {
+            Ok(target) => target,
+            Err(message) => {
+                if let Some(reply) = reply {
+                    let _ = reply.send(Err(message));
+                }
+                return;
+            }
+        };
+        let plan = plan(&self.desired, &target, &self.live_view());
+        if dry_run {
+            if let Some(reply) = reply {
+                let _ = reply.send(Ok(plan));
+            }
+            return;
+        }
+        if self.apply_job.is_some() {
+            if let Some(reply) = reply {
+                let _ = reply.send(Err("an update is already being applied".into()));
+            }
+            return;
+        }
+        if source != UpdateSource::Client || !plan.is_empty() {
+            let origin = match source {
+                UpdateSource::Client => "update requested",
+                UpdateSource::Hangup => "SIGHUP: config reread",
+                UpdateSource::Watcher => "config files changed",
+            };
+            mainlog::log(
+                LogLevel::Info,
+                &format!("{origin}; plan:\n{}", render_plan(&plan, false).trim_end()),
+            );
+        }
+        // Later rereads and addProcessGroup see the config we are moving to.
+        self.pending = next;
+        let waiting: BTreeSet<ProcessKey> = plan
+            .steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::Stop(key) => Some(key.clone()),
+                _ => None,
+            })
+            .collect();
+        for step in &plan.steps {
+            if let Step::Stop(key) = step {
+                self.feed(
+                    key,
+                    Input::Stop {
+                        request: RequestId(0),
+                        wait: false,
+                    },
+                );
+            }
+        }
+        self.apply_job = Some(ApplyJob {
+            plan,
+            next: target,
+            waiting,
+            reply,
+        });
+        self.advance_apply();
+    }
+
+    /// Carries the update on once every process it stopped is down.
+    pub(super) fn advance_apply(&mut self) {
+        let Some(job) = &self.apply_job else { return };
+        let all_down = job.waiting.iter().all(|key| {
+            self.children
+                .get(key)
+                .is_none_or(|child| child.process.state().is_stopped() && child.process.pid() == 0)
+        });
+        if !all_down {
+            return;
+        }
+        let Some(job) = self.apply_job.take() else {
+            return;
+        };
+        let ApplyJob {
+            plan, next, reply, ..
+        } = job;
+        self.apply_steps(&plan, next);
+        for change in &plan.changes {
+            log_change(change);
+        }
+        if let Some(reply) = reply {
+            let _ = reply.send(Ok(plan));
+        }
+    }
+
+    /// Everything after the stops, in one go.
+    fn apply_steps(&mut self, plan: &Plan, next: DesiredState) {
+        let mut starts = Vec::new();
+        for step in &plan.steps {
+            match step {
+                Step::Stop(_) => {}
+                Step::RemoveProcess(key) => {
+                    if let Some(child) = self.children.remove(key) {
+                        if let Some(deadline) = child.deadline {
+                            self.timers.remove(&(deadline, key.clone()));
+                        }
+                    }
+                }
+                Step::RemoveGroup(name) => {
+                    self.desired.groups.remove(name);
+                    self.group_order.retain(|group| group != name);
+                }
+                Step::PutGroup(group) => {
+                    if !self.group_order.contains(&group.name) {
+                        self.group_order.push(group.name.clone());
+                    }
+                }
+                Step::AddProcess(spec) => {
+                    let child = self.new_child(spec);
+                    self.children
+                        .insert((spec.group.clone(), spec.name.clone()), child);
+                }
+                Step::Replace(spec) => self.replace_spec(spec, false),
+                Step::ReopenLogs(spec) => self.replace_spec(spec, true),
+                Step::Start(key) => starts.push(key.clone()),
+            }
+        }
+        // Group membership and order now follow the new config.
+        self.desired.groups = next.groups;
+        for key in starts {
+            self.feed(
+                &key,
+                Input::Start {
+                    request: RequestId(0),
+                    wait: false,
+                },
+            );
+        }
+    }
+
+    /// Puts new settings on a process; a running one gets its log limits, and with `reopen` its new log files.
+    fn replace_spec(&mut self, spec: &crate::config::ProcessSpec, reopen: bool) {
+        let key = (spec.group.clone(), spec.name.clone());
+        let Some(child) = self.children.get(&key) else {
+            return;
+        };
+        let (stdout_auto, stderr_auto) =
+            self.auto_logs(spec, child.stdout_auto.clone(), child.stderr_auto.clone());
+        let Some(child) = self.children.get_mut(&key) else {
+            return;
+        };
+        child.spec = spec.clone();
+        child.stdout_auto = stdout_auto;
+        child.stderr_auto = stderr_auto;
+        let channels = [
+            ("stdout", &spec.stdout, child.stdout_auto.clone()),
+            ("stderr", &spec.stderr, child.stderr_auto.clone()),
+        ];
+        for (index, (channel, channel_spec, auto)) in channels.into_iter().enumerate() {
+            let Some(control) = child.output_controls.get(index) else {
+                continue;
+            };
+            if reopen {
+                match open_log(spec, channel, &auto) {
+                    Ok(file) => {
+                        let _ = control.send(Control::SetFile(file));
+                    }
+                    Err(message) => mainlog::log(LogLevel::Error, &message),
+                }
+            } else {
+                let _ = control.send(Control::SetLimits {
+                    maxbytes: channel_spec.logfile_maxbytes,
+                    backups: channel_spec.logfile_backups,
+                });
+            }
+        }
+        // Deadlines may depend on the new settings (startsecs, stopwaitsecs).
+        self.feed(&key, Input::Tick);
+    }
+}
+
+fn log_change(change: &Change) {
+    let fields = if change.fields.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", change.fields.join(", "))
+    };
+    mainlog::log(
+        LogLevel::Info,
+        &format!(
+            "update: {}: {}{fields}",
+            change.namespec(),
+            change.kind.describe()
+        ),
+    );
+}
