@@ -10,3 +10,4 @@ pub mod logs;
 pub mod process;
 pub mod reconcile;
 pub mod rpc;
+pub mod watch;

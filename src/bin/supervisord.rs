@@ -11,7 +11,7 @@ use supervisor::config::cmdline::{
 use supervisor::config::host::Host;
 use supervisor::config::load::{find_default_config, load_with_host, SystemHost};
 use supervisor::config::overrides::{apply_overrides, check_command_line, check_value, Overrides};
-use supervisor::config::{Loaded, LogLevel};
+use supervisor::config::{ConfigWatch, Loaded, LogLevel};
 use supervisor::daemon::{
     daemonize, environment_snapshot, install_main_log, set_rlimits, set_uid, write_pidfile, Queued,
 };
@@ -20,6 +20,8 @@ use supervisor::engine::handle::PendingRestart;
 use supervisor::engine::{Command, Engine, Event, Outcome, SignalEvent};
 use supervisor::logs::auto::clear_auto_logs;
 use supervisor::logs::mainlog;
+use supervisor::reconcile::plan::render_plan;
+use supervisor::watch::watch_config;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
@@ -153,6 +155,7 @@ fn run(loaded: Loaded, reread: Reread) -> Result<(), String> {
         let (sender, mut events) = mpsc::unbounded_channel();
         let pending_restart: PendingRestart = Arc::new(Mutex::new(None));
         install_signal_handlers(&sender, &reread);
+        spawn_config_watcher(&sender, &reread, &loaded);
         let mut loaded = loaded;
         loop {
             let section = &loaded.desired.server.supervisord;
@@ -277,6 +280,88 @@ fn install_signal_handlers(sender: &mpsc::UnboundedSender<Event>, reread: &Rerea
             &format!("cannot install a signal handler: {error}"),
         ),
     }
+}
+
+/// `[supervisord] config_watch`: when the config files change, read them; `report` logs the pending plan,
+/// `apply` applies it as SIGHUP does, `off` does nothing. An invalid edit is reported and changes nothing.
+fn spawn_config_watcher(sender: &mpsc::UnboundedSender<Event>, reread: &Reread, loaded: &Loaded) {
+    let (changed, mut changes) = mpsc::unbounded_channel::<()>();
+    let start = |paths: &[String], changed: &mpsc::UnboundedSender<()>| {
+        let changed = changed.clone();
+        match watch_config(paths, move || {
+            let _ = changed.send(());
+        }) {
+            Ok(watcher) => Some(watcher),
+            Err(error) => {
+                mainlog::log(
+                    LogLevel::Error,
+                    &format!("cannot watch the config files: {error}"),
+                );
+                None
+            }
+        }
+    };
+    let mut watcher = if loaded.desired.server.supervisord.config_watch == ConfigWatch::Off {
+        None
+    } else {
+        start(&loaded.desired.server.watched_paths, &changed)
+    };
+    let sender = sender.clone();
+    let reread = reread.clone();
+    tokio::spawn(async move {
+        while changes.recv().await.is_some() {
+            while changes.try_recv().is_ok() {}
+            let attempt = reread.clone();
+            let next = match tokio::task::spawn_blocking(move || attempt.load()).await {
+                Ok(Ok(next)) => next,
+                Ok(Err(errors)) => {
+                    mainlog::log(
+                        LogLevel::Warn,
+                        "the config files changed but the new config is invalid:",
+                    );
+                    for error in errors {
+                        mainlog::log(LogLevel::Warn, &error);
+                    }
+                    continue;
+                }
+                Err(_) => continue,
+            };
+            let mode = next.desired.server.supervisord.config_watch;
+            let paths = next.desired.server.watched_paths.clone();
+            if watcher
+                .as_ref()
+                .is_some_and(|watcher| watcher.watched_paths() != paths.as_slice())
+            {
+                watcher = start(&paths, &changed);
+            }
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let request = UpdateRequest {
+                next: next.desired,
+                groups: None,
+                dry_run: mode != ConfigWatch::Apply,
+                source: UpdateSource::Watcher,
+                reply: Some(reply),
+            };
+            if mode == ConfigWatch::Off
+                || sender
+                    .send(Event::Command(Command::Update(Box::new(request))))
+                    .is_err()
+            {
+                continue;
+            }
+            if let (ConfigWatch::Report, Ok(Ok(plan))) = (mode, answer.await) {
+                if !plan.is_empty() {
+                    mainlog::log(
+                        LogLevel::Info,
+                        &format!(
+                            "the config files changed; pending plan (apply it with `supervisorctl update` or SIGHUP):\n{}",
+                            render_plan(&plan, false).trim_end()
+                        ),
+                    );
+                }
+            }
+        }
+    });
 }
 
 /// The one line `--check-config` prints for a valid config.

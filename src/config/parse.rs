@@ -124,6 +124,8 @@ struct Parser<'a> {
     here: String,
     ini: Ini,
     files: Vec<FileInfo>,
+    /// The main file's absolute path, then every `[include]` pattern as joined.
+    watched_paths: Vec<String>,
     /// Whether the main file has `[include]`, which switches `%(here)s` to textual, per-file replacement.
     has_include: bool,
     /// `ENV_*` names: the OS environment, then `[supervisord] environment` keys.
@@ -154,6 +156,7 @@ impl<'a> Parser<'a> {
             here,
             ini: Ini::new(),
             files: Vec::new(),
+            watched_paths: vec![abspath(config_path, &host.cwd())],
             has_include: false,
             env_names,
             diagnostics: Vec::new(),
@@ -432,6 +435,7 @@ impl<'a> Parser<'a> {
             return Err(self.diagnostics);
         }
         let files_read = self.files.iter().map(|file| file.name.clone()).collect();
+        let watched_paths = std::mem::take(&mut self.watched_paths);
         let desired = DesiredState {
             server: ServerSpec {
                 supervisord,
@@ -441,6 +445,7 @@ impl<'a> Parser<'a> {
                 ctlplugins,
                 supervisorctl,
                 files_read,
+                watched_paths,
             },
             groups,
         };

@@ -60,6 +60,9 @@ pub struct ServerSpec {
     pub supervisorctl: Option<CtlSpec>,
     /// Files read to build this state: the main file first, then includes in the order read.
     pub files_read: Vec<String>,
+    /// The main file's absolute path and the `[include]` patterns joined to its directory: what the config
+    /// watcher watches.
+    pub watched_paths: Vec<String>,
 }
 
 /// A log level, with Supervisor's numbers (higher is more severe).
