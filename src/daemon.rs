@@ -197,16 +197,16 @@ pub fn write_pidfile(path: &str) {
 /// Opens the main log described by `[supervisord]` and installs it as the global tracing subscriber.
 pub fn install_main_log(section: &SupervisordSpec) -> Result<(), String> {
     use tracing_subscriber::layer::SubscriberExt;
-    let file = match &section.logfile {
-        MainLogTarget::File(path) => Some(
-            RotatingFile::open(path, section.logfile_maxbytes, section.logfile_backups)
-                .map_err(|error| error.to_string())?,
-        ),
-        // Syslog output of the main log is not implemented; lines still go to stdout in the foreground.
-        MainLogTarget::Syslog => None,
-    };
     let echo = section.nodaemon && !section.silent;
-    let layer = MainLogLayer::new(MainLog::new(file, echo, section.loglevel));
+    let log = match &section.logfile {
+        MainLogTarget::File(path) => {
+            let file = RotatingFile::open(path, section.logfile_maxbytes, section.logfile_backups)
+                .map_err(|error| error.to_string())?;
+            MainLog::new(Some(file), echo, section.loglevel)
+        }
+        MainLogTarget::Syslog => MainLog::to_syslog(echo, section.loglevel),
+    };
+    let layer = MainLogLayer::new(log);
     layer.register_for_reopen();
     let subscriber = tracing_subscriber::registry().with(layer);
     tracing::subscriber::set_global_default(subscriber).map_err(|error| error.to_string())

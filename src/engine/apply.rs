@@ -254,7 +254,10 @@ impl Engine {
             if reopen {
                 match open_log(spec, channel, &auto) {
                     Ok(file) => {
-                        let _ = control.send(Control::SetFile(file));
+                        let _ = control.send(Control::SetFile {
+                            file,
+                            syslog: channel_spec.syslog,
+                        });
                     }
                     Err(message) => mainlog::log(LogLevel::Error, &message),
                 }

@@ -418,6 +418,7 @@ impl Engine {
                 process_name: spec.name.clone(),
                 channel,
                 file: open_log(spec, channel, auto)?,
+                syslog: channel_spec.syslog,
                 scanner: CaptureScanner::new(channel_spec.capture_maxbytes, strip_ansi),
                 echo_to_main_log: echo,
             })

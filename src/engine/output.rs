@@ -23,6 +23,8 @@ pub struct ChannelSink {
     pub channel: &'static str,
     /// The log file; `None` for `NONE`.
     pub file: Option<RotatingFile>,
+    /// `*_syslog`: each line also goes to syslog as `<process> <line>`.
+    pub syslog: bool,
     /// Capture mode (and `strip_ansi`) as Supervisor's output dispatcher does it.
     pub scanner: CaptureScanner,
     /// Echo every chunk to the main log (loglevel debug or lower).
@@ -41,6 +43,12 @@ impl ChannelSink {
                                 &format!("error writing {}: {error}", file.path().display()),
                             );
                         }
+                    }
+                    if self.syslog && !data.is_empty() {
+                        let text = String::from_utf8_lossy(&data);
+                        crate::logs::syslog::send(&text, |line| {
+                            format!("{} {line}", self.process_name)
+                        });
                     }
                     if self.echo_to_main_log && !data.is_empty() {
                         let text = match std::str::from_utf8(&data) {
@@ -81,8 +89,11 @@ pub enum Control {
     Clear(oneshot::Sender<()>),
     /// The log settings changed while the process runs: new rotation limits.
     SetLimits { maxbytes: i64, backups: i64 },
-    /// The log file moved (or went away): write to this one from now on.
-    SetFile(Option<RotatingFile>),
+    /// The log file moved (or went away), or syslog was switched: write here from now on.
+    SetFile {
+        file: Option<RotatingFile>,
+        syslog: bool,
+    },
 }
 
 /// Reads `fd` until EOF, writing to `sink`. Must run inside the tokio runtime.
@@ -136,7 +147,10 @@ pub async fn pump(
                         file.set_limits(maxbytes, backups);
                     }
                 }
-                Control::SetFile(file) => sink.file = file,
+                Control::SetFile { file, syslog } => {
+                    sink.file = file;
+                    sink.syslog = syslog;
+                }
             },
             changed = reopen.changed(), if reopen_alive => {
                 match changed {

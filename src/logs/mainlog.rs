@@ -62,6 +62,8 @@ pub fn timestamp_now() -> String {
 /// Where main-log lines go.
 pub struct MainLog {
     file: Option<RotatingFile>,
+    /// `logfile=syslog`: every line also goes to syslog, formatted as in the file.
+    syslog: bool,
     /// Echo to stdout (foreground and not `silent`).
     echo: bool,
     level: LogLevel,
@@ -69,7 +71,22 @@ pub struct MainLog {
 
 impl MainLog {
     pub fn new(file: Option<RotatingFile>, echo: bool, level: LogLevel) -> Self {
-        MainLog { file, echo, level }
+        MainLog {
+            file,
+            syslog: false,
+            echo,
+            level,
+        }
+    }
+
+    /// A main log that goes to syslog (`logfile=syslog`).
+    pub fn to_syslog(echo: bool, level: LogLevel) -> Self {
+        MainLog {
+            file: None,
+            syslog: true,
+            echo,
+            level,
+        }
     }
 
     /// Writes one message if its level passes the filter.
@@ -77,7 +94,13 @@ impl MainLog {
         if level < self.level {
             return;
         }
-        let line = format_line(&timestamp_now(), level, message);
+        let timestamp = timestamp_now();
+        let line = format_line(&timestamp, level, message);
+        if self.syslog {
+            super::syslog::send(message, |part| {
+                format!("{timestamp} {} {part}", level.tag())
+            });
+        }
         if let Some(file) = &mut self.file {
             // A log write that fails has nowhere to be reported; the daemon carries on, as Supervisor does.
             let _ = file.write(line.as_bytes());

@@ -10,3 +10,4 @@ pub mod capture;
 pub mod mainlog;
 pub mod read;
 pub mod rotate;
+pub mod syslog;

@@ -139,8 +139,14 @@ fn config_watch_apply_applies_a_rename_saved_edit_within_two_seconds() {
     rename_save(&daemon, &body(700));
     let messages = daemon.wait_for_line("spawned: 'a'", 2);
     let elapsed = saved.elapsed();
-    assert!(elapsed < std::time::Duration::from_secs(2), "applied after {elapsed:?}");
-    assert!(messages.iter().any(|m| m == "update: a: restart (command)"), "{messages:?}");
+    assert!(
+        elapsed < std::time::Duration::from_secs(2),
+        "applied after {elapsed:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m == "update: a: restart (command)"),
+        "{messages:?}"
+    );
     assert_ne!(spawned_pid(&messages, "a"), Some(first));
     assert_eq!(daemon.terminate(), Some(0));
 }
@@ -152,7 +158,10 @@ fn config_watch_report_logs_the_pending_plan_and_changes_nothing() {
     let a = spawned_pid(&messages, "a");
     rename_save(&daemon, &TWO.replace("sleep 600", "sleep 700"));
     let messages = daemon.wait_for_line("the config files changed; pending plan", 1);
-    let report = messages.iter().find(|m| m.contains("pending plan")).expect("report");
+    let report = messages
+        .iter()
+        .find(|m| m.contains("pending plan"))
+        .expect("report");
     assert!(report.contains("supervisorctl update"), "{report}");
     let log = daemon.log();
     assert!(log.contains("\na: restart [command]\n"), "{log}");
