@@ -1,19 +1,20 @@
 //! Watching the config files (an OS adapter): the directories of the main file and of every `[include]` pattern
-//! are watched (never the files themselves: an editor's rename-save would end a watch on the file), events are
-//! debounced, and only paths that are the main file or match an include pattern count.
+//! are watched (never the files themselves: an editor's rename-save would end a watch on the file), and only
+//! paths that are the main file or match an include pattern count. Debouncing is left to the consumer (the
+//! binary waits for [`DEBOUNCE`] of quiet): notify-debouncer-full's loop thread wakes every timeout/4 even when
+//! nothing happens, and an idle supervisord must not wake at all.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use notify::RecursiveMode;
-use notify_debouncer_full::{new_debouncer, DebounceEventResult, Debouncer, RecommendedCache};
+use notify::{RecursiveMode, Watcher};
 
-/// How long the files must be quiet before a change is reported.
+/// How long the files must be quiet before a change is acted on.
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
 
 /// A running watch; dropping it stops watching.
 pub struct ConfigWatcher {
-    _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+    _watcher: notify::RecommendedWatcher,
     watched_paths: Vec<String>,
 }
 
@@ -55,24 +56,20 @@ pub fn is_watched(path: &Path, watched_paths: &[String]) -> bool {
         })
 }
 
-/// Starts watching; `on_change` runs (on the watcher's thread) after each quiet period that followed a change.
+/// Starts watching; `on_change` runs (on the watcher's thread) for every event that touches a watched file.
 pub fn watch_config(
     watched_paths: &[String],
     on_change: impl Fn() + Send + 'static,
 ) -> Result<ConfigWatcher, String> {
     let patterns = watched_paths.to_vec();
-    let handler = move |result: DebounceEventResult| {
-        if let Ok(events) = result {
-            if events
-                .iter()
-                .any(|event| event.paths.iter().any(|path| is_watched(path, &patterns)))
-            {
+    let handler = move |result: notify::Result<notify::Event>| {
+        if let Ok(event) = result {
+            if event.paths.iter().any(|path| is_watched(path, &patterns)) {
                 on_change();
             }
         }
     };
-    let mut debouncer =
-        new_debouncer(DEBOUNCE, None, handler).map_err(|error| error.to_string())?;
+    let mut watcher = notify::recommended_watcher(handler).map_err(|error| error.to_string())?;
     let mut directories: Vec<PathBuf> = watched_paths
         .iter()
         .map(|path| directory_to_watch(path))
@@ -81,10 +78,10 @@ pub fn watch_config(
     directories.dedup();
     for directory in directories {
         // A pattern whose directory does not exist yet cannot be watched; the others still are.
-        let _ = debouncer.watch(&directory, RecursiveMode::NonRecursive);
+        let _ = watcher.watch(&directory, RecursiveMode::NonRecursive);
     }
     Ok(ConfigWatcher {
-        _debouncer: debouncer,
+        _watcher: watcher,
         watched_paths: watched_paths.to_vec(),
     })
 }

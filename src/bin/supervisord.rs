@@ -21,7 +21,7 @@ use supervisor::engine::{Command, Engine, Event, Outcome, SignalEvent};
 use supervisor::logs::auto::clear_auto_logs;
 use supervisor::logs::mainlog;
 use supervisor::reconcile::plan::render_plan;
-use supervisor::watch::watch_config;
+use supervisor::watch::{watch_config, DEBOUNCE};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
@@ -310,7 +310,8 @@ fn spawn_config_watcher(sender: &mpsc::UnboundedSender<Event>, reread: &Reread, 
     let reread = reread.clone();
     tokio::spawn(async move {
         while changes.recv().await.is_some() {
-            while changes.try_recv().is_ok() {}
+            // Wait until the files have been quiet for a while: an editor's save is several events.
+            while let Ok(Some(())) = tokio::time::timeout(DEBOUNCE, changes.recv()).await {}
             let attempt = reread.clone();
             let next = match tokio::task::spawn_blocking(move || attempt.load()).await {
                 Ok(Ok(next)) => next,
