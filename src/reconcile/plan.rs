@@ -396,6 +396,30 @@ pub fn render_plan(plan: &Plan, diffs: bool) -> String {
     out
 }
 
+/// The plan for tools, as JSON (a stable shape, documented in `man/supervisorctl.1`):
+/// `{"changes": [{"name", "group", "process", "action", "fields", "running", "diff"}], "steps": ["stop web", ...]}`
+/// where `name` is the namespec, `process` is null for group changes, and `action` is one of `add group`,
+/// `remove group`, `update group in place`, `add`, `remove`, `restart`, `reopen logs`, `update in place`.
+pub fn render_plan_json(plan: &Plan) -> String {
+    let changes: Vec<serde_json::Value> = plan
+        .changes
+        .iter()
+        .map(|change| {
+            serde_json::json!({
+                "name": change.namespec(),
+                "group": change.group,
+                "process": change.process,
+                "action": change.kind.describe(),
+                "fields": change.fields,
+                "running": change.running,
+                "diff": change.diff,
+            })
+        })
+        .collect();
+    let steps: Vec<String> = render_steps(plan).lines().map(str::to_string).collect();
+    serde_json::json!({ "changes": changes, "steps": steps }).to_string()
+}
+
 /// The steps, one per line, for tests and logs.
 pub fn render_steps(plan: &Plan) -> String {
     plan.steps
@@ -481,6 +505,49 @@ mod tests {
             failures.is_empty(),
             "plans differ from plan.txt:\n{}",
             failures.join("\n")
+        );
+    }
+
+    #[test]
+    fn json_rendering_has_the_documented_shape() {
+        let live =
+            desired("[supervisord]\n[program:a]\ncommand=/bin/a\n[program:b]\ncommand=/bin/b\n");
+        let next = desired("[supervisord]\n[program:a]\ncommand=/bin/a2\n");
+        let view = LiveView {
+            running: [("a".to_string(), "a".to_string())].into_iter().collect(),
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(&render_plan_json(&plan(&live, &next, &view))).expect("json");
+        let actions: Vec<(&str, &str)> = json["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .map(|change| {
+                (
+                    change["name"].as_str().expect("name"),
+                    change["action"].as_str().expect("action"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            actions,
+            [("a", "restart"), ("b", "remove group"), ("b", "remove")]
+        );
+        assert_eq!(json["changes"][0]["fields"], serde_json::json!(["command"]));
+        assert_eq!(json["changes"][0]["running"], serde_json::json!(true));
+        assert!(json["changes"][0]["diff"]
+            .as_str()
+            .expect("diff")
+            .contains("+command = /bin/a2"));
+        assert_eq!(
+            json["steps"],
+            serde_json::json!([
+                "stop a",
+                "remove b",
+                "remove group b",
+                "replace a",
+                "start a"
+            ])
         );
     }
 
