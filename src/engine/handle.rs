@@ -227,6 +227,35 @@ impl Backend for EngineHandle {
         }
     }
 
+    fn update(
+        &self,
+        groups: Option<Vec<String>>,
+        dry_run: bool,
+    ) -> impl Future<Output = Result<crate::reconcile::plan::Plan, Fault>> + Send {
+        let handle = self.clone();
+        async move {
+            let loaded = handle.reread().await?;
+            let answer = handle.ask(
+                |reply| {
+                    Command::Update(Box::new(super::apply::UpdateRequest {
+                        next: loaded.desired,
+                        groups,
+                        dry_run,
+                        source: super::apply::UpdateSource::Client,
+                        reply: Some(reply),
+                    }))
+                },
+                Err("supervisord is shutting down".to_string()),
+            );
+            answer
+                .await
+                .map_err(|message| match message.strip_prefix("no such group: ") {
+                    Some(name) => Fault::new(codes::BAD_NAME, name),
+                    None => Fault::new(codes::FAILED, message),
+                })
+        }
+    }
+
     fn send_remote_comm_event(
         &self,
         _event_type: String,

@@ -213,6 +213,13 @@ pub trait Backend: Send + Sync + 'static {
     fn shutdown(&self) -> impl Future<Output = Result<(), Fault>> + Send;
     /// restart: stop everything, reread, start again in the same pid.
     fn restart(&self) -> impl Future<Output = Result<(), Fault>> + Send;
+    /// Our `supervisor_rs.planUpdate` / `applyUpdate`: reread the config, plan the move to it (limited to
+    /// `groups` when given) and, unless `dry_run`, apply it; the plan is answered once applied.
+    fn update(
+        &self,
+        groups: Option<Vec<String>>,
+        dry_run: bool,
+    ) -> impl Future<Output = Result<crate::reconcile::plan::Plan, Fault>> + Send;
     /// sendRemoteCommEvent.
     fn send_remote_comm_event(
         &self,

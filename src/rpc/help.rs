@@ -1,4 +1,5 @@
-//! The method table: every name `system.listMethods` reports (Supervisor 4.3.0's 41, aliases included), its
+//! The method table: every name `system.listMethods` reports (Supervisor 4.3.0's 41, aliases included, and
+//! supervisor-rs's own `supervisor_rs.*`), its
 //! arity, and its docstring, which `system.methodHelp` returns verbatim and `system.methodSignature` parses.
 //!
 //! The docstrings are copied byte for byte from `supervisor/rpcinterface.py` and `supervisor/xmlrpc.py` as
@@ -40,6 +41,8 @@ pub enum Method {
     StopProcessGroup,
     TailProcessStdoutLog,
     TailProcessStderrLog,
+    PlanUpdate,
+    ApplyUpdate,
     ListMethods,
     MethodHelp,
     MethodSignature,
@@ -76,7 +79,7 @@ const fn entry(
 }
 
 /// Sorted by name, as `system.listMethods` answers.
-pub const METHODS: [MethodEntry; 41] = [
+pub const METHODS: [MethodEntry; 43] = [
     entry(
         "supervisor.addProcessGroup",
         Method::AddProcessGroup,
@@ -293,6 +296,20 @@ pub const METHODS: [MethodEntry; 41] = [
         3,
         3,
         TAIL_PROCESS_STDOUT_LOG,
+    ),
+    entry(
+        "supervisor_rs.applyUpdate",
+        Method::ApplyUpdate,
+        0,
+        1,
+        APPLY_UPDATE,
+    ),
+    entry(
+        "supervisor_rs.planUpdate",
+        Method::PlanUpdate,
+        0,
+        1,
+        PLAN_UPDATE,
     ),
     entry(
         "system.listMethods",
@@ -561,6 +578,20 @@ const SYSTEM_MULTICALL: &str = r#"Process an array of calls, and return an array
         @return array result  An array of results
         "#;
 
+/// supervisor-rs's own methods (not in Supervisor 4.3.0).
+const PLAN_UPDATE: &str = r#" Reread the config files and plan the move to them, changing nothing
+
+        @param array names  Group names to consider (all when empty or absent)
+        @return struct plan  {changes: array of structs, text: string, json: string}
+        "#;
+
+const APPLY_UPDATE: &str = r#" Reread the config files, plan the move to them and apply it: only what
+        changed is stopped, replaced or started
+
+        @param array names  Group names to consider (all when empty or absent)
+        @return struct plan  {changes: array of structs, text: string, json: string}
+        "#;
+
 /// The entry published under `name`, if any.
 pub fn find(name: &str) -> Option<&'static MethodEntry> {
     METHODS.iter().find(|entry| entry.name == name)
@@ -665,6 +696,8 @@ pub(crate) const EXPECTED_SIGNATURES: &[(&str, &[&str])] = &[
         "supervisor.tailProcessStdoutLog",
         &["array", "string", "int", "int"],
     ),
+    ("supervisor_rs.applyUpdate", &["struct", "array"]),
+    ("supervisor_rs.planUpdate", &["struct", "array"]),
     ("system.listMethods", &["array"]),
     ("system.methodHelp", &["string", "string"]),
     ("system.methodSignature", &["array", "string"]),
@@ -682,7 +715,15 @@ mod tests {
         sorted.sort_unstable();
         assert_eq!(names, sorted);
         sorted.dedup();
-        assert_eq!(sorted.len(), 41);
+        // Supervisor's 41 and our two.
+        assert_eq!(sorted.len(), 43);
+        assert_eq!(
+            names
+                .iter()
+                .filter(|name| name.starts_with("supervisor_rs."))
+                .count(),
+            2
+        );
         assert!(find("supervisor.getPID").is_some());
         assert!(find("supervisor.getpid").is_none());
         assert!(find("system._listMethods").is_none());

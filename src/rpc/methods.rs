@@ -549,6 +549,17 @@ async fn run<B: Backend>(backend: &B, method: Method, params: &[Value]) -> Resul
                 .await?;
             Ok(Reply::Bool(true))
         }
+        Method::PlanUpdate | Method::ApplyUpdate => {
+            guard(backend).await?;
+            let groups = match params.first() {
+                None => None,
+                Some(Value::List(names)) if names.is_empty() => None,
+                Some(Value::List(names)) => Some(names.iter().map(Value::to_py_str).collect()),
+                Some(other) => return Err(fault_quoting(codes::INCORRECT_PARAMETERS, other).into()),
+            };
+            let plan = backend.update(groups, method == Method::PlanUpdate).await?;
+            Ok(plan_reply(&plan))
+        }
         Method::ListMethods => Ok(Reply::Array(
             METHODS
                 .iter()
@@ -1100,6 +1111,15 @@ mod tests {
         ) -> Result<(), Fault> {
             self.record(format!("remote_comm {event_type:?} {data:?}"));
             Ok(())
+        }
+
+        async fn update(
+            &self,
+            groups: Option<Vec<String>>,
+            dry_run: bool,
+        ) -> Result<crate::reconcile::plan::Plan, Fault> {
+            self.record(format!("update {groups:?} dry_run={dry_run}"));
+            Ok(crate::reconcile::plan::Plan::default())
         }
     }
 
@@ -1965,7 +1985,7 @@ mod tests {
                 (c("system.methodSignature", &["nosuch"]), "<Fault 4: 'SIGNATURE_UNSUPPORTED'>"),
             ],
         );
-        assert_eq!(names.len(), 41);
+        assert_eq!(names.len(), 43);
         for (name, signature) in EXPECTED_SIGNATURES {
             let expected: Vec<String> = signature.iter().map(|part| str_repr(part)).collect();
             check(
@@ -2175,4 +2195,35 @@ mod tests {
             }
         }
     }
+}
+
+/// Our update methods' answer: each change as a struct, plus the plan rendered as text (with diffs) and as JSON.
+fn plan_reply(plan: &crate::reconcile::plan::Plan) -> Reply {
+    use crate::reconcile::plan::{render_plan, render_plan_json};
+    let changes = plan
+        .changes
+        .iter()
+        .map(|change| {
+            Reply::Struct(vec![
+                ("name", Reply::Str(change.namespec())),
+                ("group", Reply::Str(change.group.clone())),
+                (
+                    "process",
+                    Reply::Str(change.process.clone().unwrap_or_default()),
+                ),
+                ("action", Reply::Str(change.kind.describe().to_string())),
+                (
+                    "fields",
+                    Reply::Array(change.fields.iter().cloned().map(Reply::Str).collect()),
+                ),
+                ("running", Reply::Bool(change.running)),
+                ("diff", Reply::Str(change.diff.clone())),
+            ])
+        })
+        .collect();
+    Reply::Struct(vec![
+        ("changes", Reply::Array(changes)),
+        ("text", Reply::Str(render_plan(plan, true))),
+        ("json", Reply::Str(render_plan_json(plan))),
+    ])
 }
