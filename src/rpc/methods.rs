@@ -737,6 +737,37 @@ fn config_info(entry: ConfigEntry) -> Reply {
     ])
 }
 
+/// Our update methods' answer: each change as a struct, plus the plan rendered as text (with diffs) and as JSON.
+fn plan_reply(plan: &crate::reconcile::plan::Plan) -> Reply {
+    use crate::reconcile::plan::{render_plan, render_plan_json};
+    let changes = plan
+        .changes
+        .iter()
+        .map(|change| {
+            Reply::Struct(vec![
+                ("name", Reply::Str(change.namespec())),
+                ("group", Reply::Str(change.group.clone())),
+                (
+                    "process",
+                    Reply::Str(change.process.clone().unwrap_or_default()),
+                ),
+                ("action", Reply::Str(change.kind.describe().to_string())),
+                (
+                    "fields",
+                    Reply::Array(change.fields.iter().cloned().map(Reply::Str).collect()),
+                ),
+                ("running", Reply::Bool(change.running)),
+                ("diff", Reply::Str(change.diff.clone())),
+            ])
+        })
+        .collect();
+    Reply::Struct(vec![
+        ("changes", Reply::Array(changes)),
+        ("text", Reply::Str(render_plan(plan, true))),
+        ("json", Reply::Str(render_plan_json(plan))),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
@@ -2195,35 +2226,4 @@ mod tests {
             }
         }
     }
-}
-
-/// Our update methods' answer: each change as a struct, plus the plan rendered as text (with diffs) and as JSON.
-fn plan_reply(plan: &crate::reconcile::plan::Plan) -> Reply {
-    use crate::reconcile::plan::{render_plan, render_plan_json};
-    let changes = plan
-        .changes
-        .iter()
-        .map(|change| {
-            Reply::Struct(vec![
-                ("name", Reply::Str(change.namespec())),
-                ("group", Reply::Str(change.group.clone())),
-                (
-                    "process",
-                    Reply::Str(change.process.clone().unwrap_or_default()),
-                ),
-                ("action", Reply::Str(change.kind.describe().to_string())),
-                (
-                    "fields",
-                    Reply::Array(change.fields.iter().cloned().map(Reply::Str).collect()),
-                ),
-                ("running", Reply::Bool(change.running)),
-                ("diff", Reply::Str(change.diff.clone())),
-            ])
-        })
-        .collect();
-    Reply::Struct(vec![
-        ("changes", Reply::Array(changes)),
-        ("text", Reply::Str(render_plan(plan, true))),
-        ("json", Reply::Str(render_plan_json(plan))),
-    ])
 }
