@@ -4,6 +4,7 @@
 mod check_config;
 mod differential_config;
 mod harness;
+mod http_server;
 mod lifecycle;
 mod man_and_sample;
 mod reference;
