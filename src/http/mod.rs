@@ -56,8 +56,8 @@ pub type XmlRpcHandler =
 pub const MAX_REQUEST_BODY_BYTES: u64 = 16 * 1024 * 1024;
 
 /// How long a connection may wait between requests, or stall in a request, before it is closed: medusa's
-/// `zombie_timeout`. It is long because Python `supervisorctl` keeps its connection open across an interactive
-/// session and does not reconnect when the server has closed it.
+/// `zombie_timeout`. It is long because Python `supervisorctl` keeps one connection open for as long as its
+/// interactive shell runs, and does not reconnect when the server has closed it.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// How long [`HttpServers::close`] lets in-flight responses finish before dropping their connections.
