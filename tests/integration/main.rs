@@ -5,6 +5,7 @@ mod check_config;
 mod config_snapshots;
 mod differential_config;
 mod harness;
+mod http_server;
 mod lifecycle;
 mod man_and_sample;
 mod reference;
