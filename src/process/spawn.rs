@@ -111,14 +111,10 @@ pub fn child_environment(request: &SpawnRequest<'_>) -> BTreeMap<String, String>
     let spec = request.spec;
     let mut environment = request.base_environment.clone();
     environment.insert("SUPERVISOR_ENABLED".into(), "1".into());
-    // A program's own `serverurl` wins over the one computed from the HTTP servers.
-    match spec.serverurl.as_deref().or(request.server_url) {
-        Some(url) => {
-            environment.insert("SUPERVISOR_SERVER_URL".into(), url.to_string());
-        }
-        None => {
-            environment.remove("SUPERVISOR_SERVER_URL");
-        }
+    // A program's own `serverurl` wins over the one computed from the HTTP servers. With neither, Supervisor
+    // leaves the variable alone, so a SUPERVISOR_SERVER_URL that supervisord inherited reaches the child.
+    if let Some(url) = spec.serverurl.as_deref().or(request.server_url) {
+        environment.insert("SUPERVISOR_SERVER_URL".into(), url.to_string());
     }
     environment.insert("SUPERVISOR_PROCESS_NAME".into(), spec.name.clone());
     environment.insert("SUPERVISOR_GROUP_NAME".into(), spec.group.clone());
