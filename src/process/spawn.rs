@@ -1,6 +1,6 @@
 //! Starting a child the way Supervisor 4.3.0 does (spec 4.2, 8.5, 8.6): split the command, find the executable
 //! and check it in the parent, then fork and, in the child, take a new process group, drop privileges, chdir,
-//! set the umask, leave SIGPIPE and SIGXFSZ ignored, and exec.
+//! set the umask, leave SIGPIPE and SIGXFSZ ignored, let no inherited descriptor past 2 through, and exec.
 //!
 //! Everything that can allocate or lock (user and group lookups, the environment, C strings, messages) is done
 //! before the fork; the `pre_exec` closure only makes async-signal-safe system calls. A failure in the child
@@ -185,6 +185,7 @@ pub fn spawn(request: &SpawnRequest<'_>) -> Result<Spawned, String> {
         .as_ref()
         .map(|dir| format!("supervisor: couldn't chdir to {dir}: ").into_bytes());
     let umask = spec.umask;
+    let descriptor_limit = inherited_descriptor_limit();
 
     let pipe_error = |errno: Errno| match errno {
         Errno::EMFILE | Errno::ENFILE => format!("too many open files to spawn '{}'", spec.name),
@@ -226,7 +227,8 @@ pub fn spawn(request: &SpawnRequest<'_>) -> Result<Spawned, String> {
         .stderr(Stdio::from(stderr_write))
         .process_group(0);
     // SAFETY: the closure only makes async-signal-safe system calls (setgroups, setgid, setuid, chdir, umask,
-    // sigaction, write, _exit) on data prepared before the fork; it allocates nothing and takes no lock.
+    // sigaction, close_range or fcntl, write, _exit) on data prepared before the fork; it allocates nothing and
+    // takes no lock.
     unsafe {
         command.pre_exec(move || {
             if let Some(privileges) = &privileges {
@@ -267,6 +269,7 @@ pub fn spawn(request: &SpawnRequest<'_>) -> Result<Spawned, String> {
             );
             let _ = nix::sys::signal::sigaction(nix::sys::signal::Signal::SIGPIPE, &ignore);
             let _ = nix::sys::signal::sigaction(nix::sys::signal::Signal::SIGXFSZ, &ignore);
+            close_inherited_descriptors_at_exec(descriptor_limit);
             Ok(())
         });
     }
@@ -294,6 +297,39 @@ pub fn spawn(request: &SpawnRequest<'_>) -> Result<Spawned, String> {
         stdout: stdout_read,
         stderr: stderr_read,
     })
+}
+
+/// How far the fallback of [`close_inherited_descriptors_at_exec`] goes: the soft RLIMIT_NOFILE (no descriptor can
+/// be at or above it; supervisord raised it to at least `minfds`), capped so that a huge limit does not cost
+/// millions of system calls per spawn.
+fn inherited_descriptor_limit() -> i32 {
+    const CAP: u64 = 65_536;
+    nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+        .map_or(1024, |(soft, _)| soft.min(CAP) as i32)
+}
+
+/// In the child: Supervisor closes descriptors 3 to `minfds - 1` before exec, so that nothing supervisord
+/// inherited (from its own parent, a shell or a service manager) leaks into its children. Our own descriptors are
+/// all close-on-exec already; this covers inherited ones. They are marked close-on-exec rather than closed, so
+/// that std's exec-error pipe keeps working. `close_range` (Linux 5.11) does it in one call; older kernels get a
+/// loop of `fcntl`. Both are async-signal-safe.
+fn close_inherited_descriptors_at_exec(limit: i32) {
+    // SAFETY: a raw close_range system call with plain integer arguments.
+    let result = unsafe {
+        nix::libc::syscall(
+            nix::libc::SYS_close_range,
+            3 as nix::libc::c_uint,
+            nix::libc::c_uint::MAX,
+            nix::libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    if result == 0 {
+        return;
+    }
+    for fd in 3..limit {
+        // SAFETY: fcntl on a descriptor number; EBADF for one that is not open is ignored.
+        unsafe { nix::libc::fcntl(fd, nix::libc::F_SETFD, nix::libc::FD_CLOEXEC) };
+    }
 }
 
 fn set_nonblocking(fd: &OwnedFd) {
