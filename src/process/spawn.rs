@@ -216,19 +216,19 @@ pub fn spawn(request: &SpawnRequest<'_>) -> Result<Spawned, String> {
         set_nonblocking(fd);
     }
 
+    let exec = ExecArguments::new(&resolved, &child_environment(request))?;
+    // std sets up the pipes and the process group, then runs the closure below, which execs itself: std's own
+    // exec is execvp, which glibc retries through /bin/sh on ENOEXEC, where Supervisor's execve fails.
     let mut command = Command::new(&resolved.filename);
     command
-        .arg0(&resolved.argv[0])
-        .args(&resolved.argv[1..])
         .env_clear()
-        .envs(child_environment(request))
         .stdin(Stdio::from(stdin_read))
         .stdout(Stdio::from(stdout_write))
         .stderr(Stdio::from(stderr_write))
         .process_group(0);
     // SAFETY: the closure only makes async-signal-safe system calls (setgroups, setgid, setuid, chdir, umask,
-    // sigaction, close_range or fcntl, write, _exit) on data prepared before the fork; it allocates nothing and
-    // takes no lock.
+    // sigaction, close_range or fcntl, execve, write, _exit) on data prepared before the fork; it allocates nothing
+    // and takes no lock.
     unsafe {
         command.pre_exec(move || {
             if let Some(privileges) = &privileges {
@@ -270,7 +270,7 @@ pub fn spawn(request: &SpawnRequest<'_>) -> Result<Spawned, String> {
             let _ = nix::sys::signal::sigaction(nix::sys::signal::Signal::SIGPIPE, &ignore);
             let _ = nix::sys::signal::sigaction(nix::sys::signal::Signal::SIGXFSZ, &ignore);
             close_inherited_descriptors_at_exec(descriptor_limit);
-            Ok(())
+            exec.execve()
         });
     }
     let child =
@@ -297,6 +297,81 @@ pub fn spawn(request: &SpawnRequest<'_>) -> Result<Spawned, String> {
         stdout: stdout_read,
         stderr: stderr_read,
     })
+}
+
+/// What the child hands to execve, built before the fork because the child must not allocate.
+struct ExecArguments {
+    filename: CString,
+    /// Owns the strings `argv_pointers` points into.
+    _argv: Vec<CString>,
+    /// Owns the strings `envp_pointers` points into.
+    _envp: Vec<CString>,
+    /// NULL-terminated.
+    argv_pointers: Vec<*const nix::libc::c_char>,
+    /// NULL-terminated.
+    envp_pointers: Vec<*const nix::libc::c_char>,
+    /// `supervisor: couldn't exec <argv0>: `, completed with the errno name.
+    failure_message: Vec<u8>,
+}
+
+// SAFETY: the pointers point into the heap buffers of the CStrings owned by the same value, which are never
+// mutated or dropped before it; nothing is shared with another thread but read-only bytes.
+unsafe impl Send for ExecArguments {}
+// SAFETY: as above; the value is only read.
+unsafe impl Sync for ExecArguments {}
+
+impl ExecArguments {
+    fn new(
+        resolved: &ResolvedCommand,
+        environment: &BTreeMap<String, String>,
+    ) -> Result<ExecArguments, String> {
+        let nul_error = |what: &str| format!("{what} contains a NUL byte");
+        let filename =
+            CString::new(resolved.filename.as_bytes()).map_err(|_| nul_error("the command"))?;
+        let argv = resolved
+            .argv
+            .iter()
+            .map(|arg| CString::new(arg.as_bytes()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| nul_error("the command"))?;
+        let envp = environment
+            .iter()
+            .map(|(key, value)| CString::new(format!("{key}={value}")))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| nul_error("the environment"))?;
+        let pointers = |strings: &[CString]| {
+            strings
+                .iter()
+                .map(|string| string.as_ptr())
+                .chain(std::iter::once(std::ptr::null()))
+                .collect::<Vec<_>>()
+        };
+        Ok(ExecArguments {
+            filename,
+            argv_pointers: pointers(&argv),
+            envp_pointers: pointers(&envp),
+            _argv: argv,
+            _envp: envp,
+            failure_message: format!("supervisor: couldn't exec {}: ", resolved.argv[0])
+                .into_bytes(),
+        })
+    }
+
+    /// In the child: execve, or Supervisor's failure lines and `_exit(127)`. Never returns.
+    fn execve(&self) -> ! {
+        // SAFETY: NUL-terminated strings and NULL-terminated pointer arrays, alive for the call.
+        unsafe {
+            nix::libc::execve(
+                self.filename.as_ptr(),
+                self.argv_pointers.as_ptr(),
+                self.envp_pointers.as_ptr(),
+            )
+        };
+        child_fail(
+            &self.failure_message,
+            Some(errno_name(Errno::last()).as_bytes()),
+        )
+    }
 }
 
 /// How far the fallback of [`close_inherited_descriptors_at_exec`] goes: the soft RLIMIT_NOFILE (no descriptor can
