@@ -1,6 +1,6 @@
 //! Starting a child the way Supervisor 4.3.0 does (spec 4.2, 8.5, 8.6): split the command, find the executable
 //! and check it in the parent, then fork and, in the child, take a new process group, drop privileges, chdir,
-//! set the umask, leave SIGPIPE and SIGXFSZ ignored, and exec.
+//! set the umask, leave SIGPIPE and SIGXFSZ ignored, let no inherited descriptor past 2 through, and exec.
 //!
 //! Everything that can allocate or lock (user and group lookups, the environment, C strings, messages) is done
 //! before the fork; the `pre_exec` closure only makes async-signal-safe system calls. A failure in the child
@@ -111,14 +111,10 @@ pub fn child_environment(request: &SpawnRequest<'_>) -> BTreeMap<String, String>
     let spec = request.spec;
     let mut environment = request.base_environment.clone();
     environment.insert("SUPERVISOR_ENABLED".into(), "1".into());
-    // A program's own `serverurl` wins over the one computed from the HTTP servers.
-    match spec.serverurl.as_deref().or(request.server_url) {
-        Some(url) => {
-            environment.insert("SUPERVISOR_SERVER_URL".into(), url.to_string());
-        }
-        None => {
-            environment.remove("SUPERVISOR_SERVER_URL");
-        }
+    // A program's own `serverurl` wins over the one computed from the HTTP servers. With neither, Supervisor
+    // leaves the variable alone, so a SUPERVISOR_SERVER_URL that supervisord inherited reaches the child.
+    if let Some(url) = spec.serverurl.as_deref().or(request.server_url) {
+        environment.insert("SUPERVISOR_SERVER_URL".into(), url.to_string());
     }
     environment.insert("SUPERVISOR_PROCESS_NAME".into(), spec.name.clone());
     environment.insert("SUPERVISOR_GROUP_NAME".into(), spec.group.clone());
@@ -189,6 +185,7 @@ pub fn spawn(request: &SpawnRequest<'_>) -> Result<Spawned, String> {
         .as_ref()
         .map(|dir| format!("supervisor: couldn't chdir to {dir}: ").into_bytes());
     let umask = spec.umask;
+    let descriptor_limit = inherited_descriptor_limit();
 
     let pipe_error = |errno: Errno| match errno {
         Errno::EMFILE | Errno::ENFILE => format!("too many open files to spawn '{}'", spec.name),
@@ -219,18 +216,19 @@ pub fn spawn(request: &SpawnRequest<'_>) -> Result<Spawned, String> {
         set_nonblocking(fd);
     }
 
+    let exec = ExecArguments::new(&resolved, &child_environment(request))?;
+    // std sets up the pipes and the process group, then runs the closure below, which execs itself: std's own
+    // exec is execvp, which glibc retries through /bin/sh on ENOEXEC, where Supervisor's execve fails.
     let mut command = Command::new(&resolved.filename);
     command
-        .arg0(&resolved.argv[0])
-        .args(&resolved.argv[1..])
         .env_clear()
-        .envs(child_environment(request))
         .stdin(Stdio::from(stdin_read))
         .stdout(Stdio::from(stdout_write))
         .stderr(Stdio::from(stderr_write))
         .process_group(0);
     // SAFETY: the closure only makes async-signal-safe system calls (setgroups, setgid, setuid, chdir, umask,
-    // sigaction, write, _exit) on data prepared before the fork; it allocates nothing and takes no lock.
+    // sigaction, close_range or fcntl, execve, write, _exit) on data prepared before the fork; it allocates nothing
+    // and takes no lock.
     unsafe {
         command.pre_exec(move || {
             if let Some(privileges) = &privileges {
@@ -271,7 +269,8 @@ pub fn spawn(request: &SpawnRequest<'_>) -> Result<Spawned, String> {
             );
             let _ = nix::sys::signal::sigaction(nix::sys::signal::Signal::SIGPIPE, &ignore);
             let _ = nix::sys::signal::sigaction(nix::sys::signal::Signal::SIGXFSZ, &ignore);
-            Ok(())
+            close_inherited_descriptors_at_exec(descriptor_limit);
+            exec.execve()
         });
     }
     let child =
@@ -298,6 +297,114 @@ pub fn spawn(request: &SpawnRequest<'_>) -> Result<Spawned, String> {
         stdout: stdout_read,
         stderr: stderr_read,
     })
+}
+
+/// What the child hands to execve, built before the fork because the child must not allocate.
+struct ExecArguments {
+    filename: CString,
+    /// Owns the strings `argv_pointers` points into.
+    _argv: Vec<CString>,
+    /// Owns the strings `envp_pointers` points into.
+    _envp: Vec<CString>,
+    /// NULL-terminated.
+    argv_pointers: Vec<*const nix::libc::c_char>,
+    /// NULL-terminated.
+    envp_pointers: Vec<*const nix::libc::c_char>,
+    /// `supervisor: couldn't exec <argv0>: `, completed with the errno name.
+    failure_message: Vec<u8>,
+}
+
+// SAFETY: the pointers point into the heap buffers of the CStrings owned by the same value, which are never
+// mutated or dropped before it; nothing is shared with another thread but read-only bytes.
+unsafe impl Send for ExecArguments {}
+// SAFETY: as above; the value is only read.
+unsafe impl Sync for ExecArguments {}
+
+impl ExecArguments {
+    fn new(
+        resolved: &ResolvedCommand,
+        environment: &BTreeMap<String, String>,
+    ) -> Result<ExecArguments, String> {
+        let nul_error = |what: &str| format!("{what} contains a NUL byte");
+        let filename =
+            CString::new(resolved.filename.as_bytes()).map_err(|_| nul_error("the command"))?;
+        let argv = resolved
+            .argv
+            .iter()
+            .map(|arg| CString::new(arg.as_bytes()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| nul_error("the command"))?;
+        let envp = environment
+            .iter()
+            .map(|(key, value)| CString::new(format!("{key}={value}")))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| nul_error("the environment"))?;
+        let pointers = |strings: &[CString]| {
+            strings
+                .iter()
+                .map(|string| string.as_ptr())
+                .chain(std::iter::once(std::ptr::null()))
+                .collect::<Vec<_>>()
+        };
+        Ok(ExecArguments {
+            filename,
+            argv_pointers: pointers(&argv),
+            envp_pointers: pointers(&envp),
+            _argv: argv,
+            _envp: envp,
+            failure_message: format!("supervisor: couldn't exec {}: ", resolved.argv[0])
+                .into_bytes(),
+        })
+    }
+
+    /// In the child: execve, or Supervisor's failure lines and `_exit(127)`. Never returns.
+    fn execve(&self) -> ! {
+        // SAFETY: NUL-terminated strings and NULL-terminated pointer arrays, alive for the call.
+        unsafe {
+            nix::libc::execve(
+                self.filename.as_ptr(),
+                self.argv_pointers.as_ptr(),
+                self.envp_pointers.as_ptr(),
+            )
+        };
+        child_fail(
+            &self.failure_message,
+            Some(errno_name(Errno::last()).as_bytes()),
+        )
+    }
+}
+
+/// How far the fallback of [`close_inherited_descriptors_at_exec`] goes: the soft RLIMIT_NOFILE (no descriptor can
+/// be at or above it; supervisord raised it to at least `minfds`), capped so that a huge limit does not cost
+/// millions of system calls per spawn.
+fn inherited_descriptor_limit() -> i32 {
+    const CAP: u64 = 65_536;
+    nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+        .map_or(1024, |(soft, _)| soft.min(CAP) as i32)
+}
+
+/// In the child: Supervisor closes descriptors 3 to `minfds - 1` before exec, so that nothing supervisord
+/// inherited (from its own parent, a shell or a service manager) leaks into its children. Our own descriptors are
+/// all close-on-exec already; this covers inherited ones. They are marked close-on-exec rather than closed, so
+/// that std's exec-error pipe keeps working. `close_range` (Linux 5.11) does it in one call; older kernels get a
+/// loop of `fcntl`. Both are async-signal-safe.
+fn close_inherited_descriptors_at_exec(limit: i32) {
+    // SAFETY: a raw close_range system call with plain integer arguments.
+    let result = unsafe {
+        nix::libc::syscall(
+            nix::libc::SYS_close_range,
+            3 as nix::libc::c_uint,
+            nix::libc::c_uint::MAX,
+            nix::libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    if result == 0 {
+        return;
+    }
+    for fd in 3..limit {
+        // SAFETY: fcntl on a descriptor number; EBADF for one that is not open is ignored.
+        unsafe { nix::libc::fcntl(fd, nix::libc::F_SETFD, nix::libc::FD_CLOEXEC) };
+    }
 }
 
 fn set_nonblocking(fd: &OwnedFd) {
