@@ -4,7 +4,7 @@
 use crate::harness::{alive, spawned_pid, supervisord_section, Daemon, Flavor};
 
 fn write_config(daemon: &Daemon, body: &str) {
-    let config = format!("{}{body}", supervisord_section(daemon.dir.path()));
+    let config = format!("{}{body}", supervisord_section(daemon.dir.path(), true));
     std::fs::write(daemon.path("supervisord.conf"), config).expect("write config");
 }
 
@@ -121,7 +121,7 @@ fn sighup_scales_numprocs_up_and_down() {
 
 /// Replaces the config the way editors save: write a temporary file, then rename it over the old one.
 fn rename_save(daemon: &Daemon, body: &str) {
-    let config = format!("{}{body}", supervisord_section(daemon.dir.path()));
+    let config = format!("{}{body}", supervisord_section(daemon.dir.path(), true));
     let temporary = daemon.path(".supervisord.conf.swp");
     std::fs::write(&temporary, config).expect("write temporary");
     std::fs::rename(&temporary, daemon.path("supervisord.conf")).expect("rename over the config");
