@@ -56,9 +56,52 @@ fn is_printable(c: char) -> bool {
         || code >= 0xf0000)
 }
 
+/// `repr(data)` of a Python `bytes`: `b'...'` (or `b"..."` when only `'` appears), printable ASCII as is,
+/// `\\`, `\t`, `\n`, `\r` and the quote escaped, every other byte as `\xNN`.
+pub fn py_bytes_repr(data: &[u8]) -> String {
+    let quote = if data.contains(&b'\'') && !data.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(data.len() + 3);
+    out.push('b');
+    out.push(quote);
+    for &byte in data {
+        match byte {
+            b'\\' => out.push_str("\\\\"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            byte if byte as char == quote => {
+                out.push('\\');
+                out.push(quote);
+            }
+            0x20..=0x7e => out.push(byte as char),
+            byte => out.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    out.push(quote);
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::py_repr;
+    use super::{py_bytes_repr, py_repr};
+
+    #[test]
+    fn bytes_repr_matches_cpython() {
+        let cases: [(&[u8], &str); 5] = [
+            (b"ok\xff\xfe\n", "b'ok\\xff\\xfe\\n'"),
+            (b"it's", "b\"it's\""),
+            (b"a'\"b", "b'a\\'\"b'"),
+            (b"\x00\x7f\\", "b'\\x00\\x7f\\\\'"),
+            (b"", "b''"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(py_bytes_repr(input), expected, "{input:?}");
+        }
+    }
 
     #[test]
     fn matches_cpython() {

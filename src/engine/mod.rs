@@ -286,7 +286,10 @@ impl Engine {
                 self.reopen_generation
                     .send_modify(|generation| *generation += 1);
             }
-            SignalEvent::Child => self.reap(),
+            SignalEvent::Child => {
+                mainlog::log(LogLevel::Debug, "received SIGCHLD indicating a child quit");
+                self.reap();
+            }
         }
     }
 
@@ -564,16 +567,17 @@ impl Engine {
         if Instant::now() < deadline {
             return;
         }
-        let mut waiting: Vec<&str> = self
-            .children
-            .values()
+        // Supervisor names them in the order it visits processes: group priority, then config order.
+        let waiting: Vec<String> = self
+            .keys_in_order()
+            .into_iter()
+            .filter_map(|key| self.children.get(&key))
             .filter(|child| !child.process.state().is_stopped() || child.process.pid() != 0)
-            .map(|child| child.spec.name.as_str())
+            .map(|child| child.spec.name.clone())
             .collect();
         if waiting.is_empty() {
             return;
         }
-        waiting.sort_unstable();
         mainlog::log(
             LogLevel::Info,
             &format!("waiting for {} to die", waiting.join(", ")),

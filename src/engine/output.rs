@@ -53,7 +53,10 @@ impl ChannelSink {
                     if self.echo_to_main_log && !data.is_empty() {
                         let text = match std::str::from_utf8(&data) {
                             Ok(text) => text.to_string(),
-                            Err(_) => format!("Undecodable: {data:?}"),
+                            Err(_) => format!(
+                                "Undecodable: {}",
+                                crate::config::pyrepr::py_bytes_repr(&data)
+                            ),
                         };
                         mainlog::log(
                             LogLevel::Debug,

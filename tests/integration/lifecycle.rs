@@ -1165,3 +1165,47 @@ fn without_nodaemon_supervisord_detaches_writes_its_pid_and_stops_on_sigterm() {
         "pidfile left behind"
     );
 }
+
+#[test]
+fn undecodable_child_output_is_echoed_as_a_python_bytes_literal() {
+    let mut daemon = Daemon::start(
+        Flavor::Ours,
+        "[program:binary]\ncommand=/bin/sh -c 'printf \"ok\\377\\376\\n\"'\nstartsecs=0\nautorestart=false\n\
+         stdout_logfile=NONE\n",
+    );
+    daemon.wait_for_line("exited: binary ", 1);
+    wait_until("the debug echo of the output", || {
+        daemon
+            .log()
+            .contains(" DEBG 'binary' stdout output:\nUndecodable: b'ok\\xff\\xfe\\n'\n")
+            .then_some(())
+    });
+    assert_eq!(daemon.terminate(), Some(0));
+}
+
+#[test]
+fn waiting_for_lists_the_processes_in_group_priority_order() {
+    let mut daemon = Daemon::start(
+        Flavor::Ours,
+        "[program:zz]\ncommand=/bin/sh -c \"trap '' TERM; exec /bin/sleep 600\"\npriority=1\nstartsecs=0\nstopwaitsecs=1\n\
+         [program:aa]\ncommand=/bin/sh -c \"trap '' TERM; exec /bin/sleep 600\"\npriority=2\nstartsecs=0\nstopwaitsecs=1\n",
+    );
+    let messages = daemon.wait_for_line("entered RUNNING state", 2);
+    for name in ["zz", "aa"] {
+        let pid = spawned_pid(&messages, name).expect("spawned");
+        wait_until("SIGTERM ignored", || {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            (signal_mask(&status, "SigIgn") & (1 << 14) != 0).then_some(())
+        });
+    }
+    assert_eq!(daemon.terminate(), Some(0));
+    let messages = daemon.log_messages();
+    let first = messages
+        .iter()
+        .find(|m| m.starts_with("waiting for "))
+        .expect("a waiting line");
+    assert_eq!(first, "waiting for zz, aa to die");
+    assert!(messages
+        .iter()
+        .any(|m| m == "received SIGCHLD indicating a child quit"));
+}
