@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use supervisor::config::cmdline::{
     parse_args_with_checks, render_help, usage_error, Invocation, VERSION,
@@ -11,16 +11,18 @@ use supervisor::config::cmdline::{
 use supervisor::config::host::Host;
 use supervisor::config::load::{find_default_config, load_with_host, SystemHost};
 use supervisor::config::overrides::{apply_overrides, check_command_line, check_value, Overrides};
-use supervisor::config::{ConfigWatch, Loaded, LogLevel};
+use supervisor::config::{ConfigWatch, Loaded, LogLevel, MainLogTarget};
 use supervisor::daemon::{
     daemonize, environment_snapshot, install_main_log, set_rlimits, set_uid, write_pidfile, Queued,
 };
 use supervisor::engine::apply::{UpdateRequest, UpdateSource};
-use supervisor::engine::handle::PendingRestart;
+use supervisor::engine::handle::{EngineHandle, PendingRestart, Reloader};
 use supervisor::engine::{Command, Engine, Event, Outcome, SignalEvent};
+use supervisor::http::{self, XmlRpcHandler};
 use supervisor::logs::auto::clear_auto_logs;
 use supervisor::logs::mainlog;
 use supervisor::reconcile::plan::render_plan;
+use supervisor::rpc;
 use supervisor::watch::{watch_config, DEBOUNCE};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
@@ -167,12 +169,20 @@ fn run(loaded: Loaded, reread: Reread) -> Result<(), String> {
             }
             let pidfile = section.pidfile.clone();
             let engine = Engine::new(loaded.desired.clone(), base_environment.clone());
+            let handle = engine_handle(&sender, &loaded, &reread, &pending_restart);
+            let servers = http::start(
+                &loaded.desired.server,
+                handle.clone(),
+                xmlrpc_handler(handle),
+            )
+            .await?;
             write_pidfile(&pidfile);
             mainlog::log(
                 LogLevel::Info,
                 &format!("supervisord started with pid {}", std::process::id()),
             );
             let outcome = engine.run(&mut events).await;
+            servers.close().await;
             let _ = std::fs::remove_file(&pidfile);
             match outcome {
                 Outcome::Shutdown => return Ok(()),
@@ -204,6 +214,40 @@ fn run(loaded: Loaded, reread: Reread) -> Result<(), String> {
                 }
             }
         }
+    })
+}
+
+/// The engine's front for the HTTP servers: it rereads the config through `reread` when asked to.
+fn engine_handle(
+    sender: &mpsc::UnboundedSender<Event>,
+    loaded: &Loaded,
+    reread: &Reread,
+    pending_restart: &PendingRestart,
+) -> EngineHandle {
+    let section = &loaded.desired.server.supervisord;
+    let main_log = match &section.logfile {
+        MainLogTarget::File(path) => Some(PathBuf::from(path)),
+        MainLogTarget::Syslog => None,
+    };
+    let reread = reread.clone();
+    let reloader: Reloader = Arc::new(move || reread.load());
+    EngineHandle::new(
+        sender.clone(),
+        section.identifier.clone(),
+        main_log,
+        reloader,
+        Arc::clone(pending_restart),
+    )
+}
+
+/// XML-RPC requests go to the methods layer with the engine as its backend.
+fn xmlrpc_handler(handle: EngineHandle) -> XmlRpcHandler {
+    Arc::new(move |body: Vec<u8>| {
+        let handle = handle.clone();
+        Box::pin(async move {
+            let response = rpc::handle_xmlrpc(&handle, &body).await;
+            (response.status, response.body)
+        })
     })
 }
 
