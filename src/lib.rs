@@ -11,3 +11,4 @@ pub mod process;
 pub mod reconcile;
 pub mod rpc;
 pub mod watch;
+pub mod web;
