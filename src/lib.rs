@@ -12,3 +12,4 @@ pub mod process;
 pub mod reconcile;
 pub mod rpc;
 pub mod watch;
+pub mod web;
