@@ -44,6 +44,8 @@ pub enum Command {
     AllConfigInfo(oneshot::Sender<Vec<ConfigEntry>>),
     Shutdown(oneshot::Sender<()>),
     Restart(oneshot::Sender<()>),
+    /// Restarts per process (spawns after the first), for `/metrics`.
+    RestartCounts(oneshot::Sender<std::collections::BTreeMap<ProcessKey, u64>>),
     /// Plan (and unless a dry run, apply) the move to a newly read config.
     Update(Box<super::apply::UpdateRequest>),
 }
@@ -198,6 +200,14 @@ impl Engine {
             Command::Restart(reply) => {
                 let _ = reply.send(());
                 self.begin_stop(Mood::Restarting);
+            }
+            Command::RestartCounts(reply) => {
+                let counts = self
+                    .children
+                    .iter()
+                    .map(|(key, child)| (key.clone(), child.spawns.saturating_sub(1)))
+                    .collect();
+                let _ = reply.send(counts);
             }
             Command::Update(request) => {
                 if self.mood != Mood::Running {

@@ -256,6 +256,12 @@ impl Backend for EngineHandle {
         }
     }
 
+    fn restart_counts(
+        &self,
+    ) -> impl Future<Output = std::collections::BTreeMap<(String, String), u64>> + Send {
+        self.ask(Command::RestartCounts, std::collections::BTreeMap::new())
+    }
+
     fn send_remote_comm_event(
         &self,
         _event_type: String,

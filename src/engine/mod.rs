@@ -70,6 +70,8 @@ struct Child {
     stdin: Option<mpsc::UnboundedSender<Vec<u8>>>,
     /// Control queues to the tasks reading this child's output (one per pipe).
     output_controls: Vec<mpsc::UnboundedSender<Control>>,
+    /// Successful spawns so far (restarts are the ones after the first).
+    spawns: u64,
     /// AUTO log paths, made when the group is created.
     stdout_auto: Option<PathBuf>,
     stderr_auto: Option<PathBuf>,
@@ -167,6 +169,7 @@ impl Engine {
             deadline: None,
             stdin: None,
             output_controls: Vec::new(),
+            spawns: 0,
             stdout_auto,
             stderr_auto,
         }
@@ -464,6 +467,7 @@ impl Engine {
         if let Some(child) = self.children.get_mut(key) {
             child.stdin = Some(stdin_queue);
             child.output_controls = controls;
+            child.spawns += 1;
         }
         Ok(pid)
     }

@@ -25,8 +25,10 @@ use super::response::{error_page, http_date, reason};
 use super::route::{medusa_uri, parse_logtail_target, route, Route, WebView};
 use super::tail::{ConnectionSocket, Follower, PeerProbe, TailBody, TAIL_HEAD_BYTES};
 use super::{XmlRpcHandler, IDLE_TIMEOUT, MAX_REQUEST_BODY_BYTES};
+use crate::config::cmdline::VERSION;
 use crate::config::Credentials;
-use crate::rpc::backend::{Backend, Channel};
+use crate::rpc::backend::{codes, Backend, Channel, Fault, Outcomes, Target};
+use crate::web;
 
 /// What every listener's router shares.
 pub(super) struct Shared<B> {
@@ -101,9 +103,9 @@ async fn dispatch<B: Backend>(State(shared): State<Arc<Shared<B>>>, request: Req
         Route::XmlRpc => xmlrpc(&shared.xmlrpc, request).await,
         Route::LogTail => logtail(&shared.backend, &method, &uri, peer(&request)).await,
         Route::MainLogTail => mainlogtail(&shared.backend, &method, peer(&request)).await,
-        Route::WebUi(view) => web_ui(view, &request),
-        Route::Metrics => metrics(&method),
-        Route::Static => static_files(&method),
+        Route::WebUi(view) => web_ui(&shared.backend, view, request).await,
+        Route::Metrics => metrics(&shared.backend, &method).await,
+        Route::Static => static_files(&method, &uri),
     }
 }
 
@@ -228,9 +230,8 @@ fn tail_response(path: PathBuf, process_log: bool, peer: Option<PeerProbe>) -> R
     response
 }
 
-/// Supervisor's web UI views. `ok.html` is answered here; the status and tail pages belong to the web UI, which
-/// replaces the placeholder below.
-fn web_ui(view: WebView, request: &Request) -> Response {
+/// Supervisor's web UI views: `ok.html`, the status page and the tail view (rendered by [`crate::web`]).
+async fn web_ui<B: Backend>(backend: &B, view: WebView, request: Request) -> Response {
     // The UI handler collects POST bodies the way the XML-RPC one does.
     if request.method() == Method::POST && !request.headers().contains_key(CONTENT_LENGTH) {
         return error_response(411);
@@ -243,24 +244,208 @@ fn web_ui(view: WebView, request: &Request) -> Response {
                 .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
             response
         }
-        // Placeholder until the web UI is built: the status page (`/`, `/index.html`) and `/tail.html`.
-        WebView::Index | WebView::Tail => error_response(404),
+        WebView::Index => status_page(backend, request).await,
+        WebView::Tail => tail_page(backend, request).await,
     }
 }
 
-/// `/metrics` (not in Supervisor). Placeholder until the metrics exposition is built: answers what the
-/// reference answers for that path (its static handler's 404).
-fn metrics(method: &Method) -> Response {
-    static_files(method)
+/// The request's method, query and form body (bodies beyond a small limit are refused).
+async fn form_parts(
+    request: Request,
+) -> Result<(Method, String, String, axum::http::HeaderMap), Response> {
+    const FORM_LIMIT: usize = 64 * 1024;
+    let method = request.method().clone();
+    let query = request.uri().query().unwrap_or("").to_string();
+    let (parts, body) = request.into_parts();
+    let body = if method == Method::POST {
+        match http_body_util::Limited::new(body, FORM_LIMIT)
+            .collect()
+            .await
+        {
+            Ok(collected) => String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
+            Err(_) => return Err(error_response(413)),
+        }
+    } else {
+        String::new()
+    };
+    Ok((method, query, body, parts.headers))
 }
 
-/// Supervisor's `default_handler` over its `ui/` directory (stylesheet, images). Until the web UI brings those
-/// files it finds none: GET and HEAD get 404, other methods 400, as the reference answers for a missing file.
-fn static_files(method: &Method) -> Response {
-    if method == Method::GET || method == Method::HEAD {
-        error_response(404)
-    } else {
-        error_response(400)
+fn header_text<'h>(headers: &'h axum::http::HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+fn now_and_offset() -> (i64, i64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let offset = jiff::Timestamp::from_second(now)
+        .map(|timestamp| i64::from(jiff::tz::TimeZone::system().to_offset(timestamp).seconds()))
+        .unwrap_or(0);
+    (now, offset)
+}
+
+fn html(page: String) -> Response {
+    let mut response = Response::new(Body::from(page));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(web::PAGE_CONTENT_TYPE),
+    );
+    response
+}
+
+/// `/` and `/index.html`: the status table, or an action (POST only, same origin only) then a redirect back with
+/// its message, as the reference's StatusView does (301 with `Location`).
+async fn status_page<B: Backend>(backend: &B, request: Request) -> Response {
+    let (method, query, body, headers) = match form_parts(request).await {
+        Ok(parts) => parts,
+        Err(response) => return response,
+    };
+    let host = header_text(&headers, "host");
+    if !web::check_same_origin(
+        method.as_str(),
+        host,
+        header_text(&headers, "origin"),
+        header_text(&headers, "referer"),
+    ) {
+        return error_response(403);
+    }
+    let status_request = match web::parse_status_request(method.as_str(), &query, &body) {
+        Ok(status_request) => status_request,
+        // The reference raises ValueError for an unknown action: a 500.
+        Err(_) => return error_response(500),
+    };
+    let (now, offset) = now_and_offset();
+    let Some(action) = status_request.action else {
+        let infos = backend.all_process_info().await;
+        let page = web::render_status_page(
+            &infos,
+            status_request.message.as_deref(),
+            VERSION,
+            now,
+            offset,
+        );
+        return html(page);
+    };
+    let infos = backend.all_process_info().await;
+    let message = match action.process_name() {
+        Some(name) if web::find_process(&infos, name).is_none() => {
+            web::Action::no_such_process_message(name)
+        }
+        _ => {
+            let outcome = perform_action(backend, &action).await;
+            action.message(
+                outcome.as_ref().map(|_| ()).map_err(|fault| fault),
+                now,
+                offset,
+            )
+        }
+    };
+    let server_url = format!("http://{}", host.unwrap_or("localhost"));
+    let mut response = error_response(301);
+    if let Ok(location) = HeaderValue::from_str(&web::redirect_location(&server_url, &message)) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, location);
+    }
+    response
+}
+
+/// Runs a status-page action against the engine, as the reference's make_callback does (waiting starts and
+/// stops).
+async fn perform_action<B: Backend>(backend: &B, action: &web::Action) -> Result<(), Fault> {
+    let single = |outcomes: Outcomes| match outcomes.into_iter().next() {
+        Some((_, outcome)) => outcome,
+        None => Ok(()),
+    };
+    match action {
+        web::Action::Refresh => Ok(()),
+        web::Action::Start(name) => {
+            single(backend.start(Target::Process(name.clone()), true).await?)
+        }
+        web::Action::Stop(name) => single(backend.stop(Target::Process(name.clone()), true).await?),
+        web::Action::Restart(name) => {
+            let _ = backend.stop(Target::Process(name.clone()), true).await;
+            let _ = backend.start(Target::Process(name.clone()), true).await;
+            Ok(())
+        }
+        web::Action::ClearLog(name) => {
+            single(backend.clear_logs(Target::Process(name.clone())).await?)
+        }
+        web::Action::StopAll => backend.stop(Target::All, true).await.map(drop),
+        web::Action::RestartAll => {
+            let _ = backend.stop(Target::All, true).await;
+            backend.start(Target::All, true).await.map(drop)
+        }
+    }
+}
+
+/// `/tail.html?processname=X[&limit=N]`: the end of a process's stdout log in a page.
+async fn tail_page<B: Backend>(backend: &B, request: Request) -> Response {
+    let (method, query, body, _) = match form_parts(request).await {
+        Ok(parts) => parts,
+        Err(response) => return response,
+    };
+    let tail_request = web::parse_tail_request(method.as_str(), &query, &body);
+    let text = match tail_request.name_to_read() {
+        None => web::NO_PROCESS_NAME.to_string(),
+        Some(name) => match backend.log_path(name.to_string(), Channel::Stdout).await {
+            Ok(Some(path)) => {
+                let limit = i64::try_from(tail_request.limit).unwrap_or(i64::MAX);
+                let read = tokio::task::spawn_blocking(move || {
+                    crate::logs::read::read_file(&path, -limit, 0)
+                })
+                .await;
+                match read {
+                    Ok(Ok(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+                    _ => web::tail_fault_text(name, &Fault::new(codes::NO_FILE, name)),
+                }
+            }
+            Ok(None) => web::tail_fault_text(name, &Fault::new(codes::NO_FILE, name)),
+            Err(fault) => web::tail_fault_text(name, &fault),
+        },
+    };
+    html(web::render_tail_page(&tail_request, &text))
+}
+
+/// `/metrics` (a supervisor-rs addition): Prometheus text of every process, behind the listener's auth.
+async fn metrics<B: Backend>(backend: &B, method: &Method) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return error_response(400);
+    }
+    let infos = backend.all_process_info().await;
+    let restarts = backend.restart_counts().await;
+    let lookup = |group: &str, name: &str| {
+        restarts
+            .get(&(group.to_string(), name.to_string()))
+            .copied()
+            .unwrap_or(0)
+    };
+    let mut response = Response::new(Body::from(web::render_metrics(&infos, &lookup)));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(web::METRICS_CONTENT_TYPE),
+    );
+    response
+}
+
+/// Supervisor's `default_handler` over its `ui/` directory: the stylesheet and images of the web UI. Missing
+/// files get 404 for GET and HEAD, 400 for other methods, as the reference answers.
+fn static_files(method: &Method, uri: &str) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return error_response(400);
+    }
+    let path = uri.split('?').next().unwrap_or("").trim_start_matches('/');
+    match web::static_asset(path) {
+        Some((content_type, bytes)) => {
+            let mut response = Response::new(Body::from(Bytes::from_static(bytes)));
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            response
+        }
+        None => error_response(404),
     }
 }
 

@@ -220,6 +220,10 @@ pub trait Backend: Send + Sync + 'static {
         groups: Option<Vec<String>>,
         dry_run: bool,
     ) -> impl Future<Output = Result<crate::reconcile::plan::Plan, Fault>> + Send;
+    /// How many times each process was started again after its first start (for `/metrics`).
+    fn restart_counts(
+        &self,
+    ) -> impl Future<Output = std::collections::BTreeMap<(String, String), u64>> + Send;
     /// sendRemoteCommEvent.
     fn send_remote_comm_event(
         &self,

@@ -1144,6 +1144,10 @@ mod tests {
             Ok(())
         }
 
+        async fn restart_counts(&self) -> std::collections::BTreeMap<(String, String), u64> {
+            std::collections::BTreeMap::new()
+        }
+
         async fn update(
             &self,
             groups: Option<Vec<String>>,

@@ -112,6 +112,10 @@ impl Backend for FakeBackend {
         Err(not_here())
     }
 
+    async fn restart_counts(&self) -> std::collections::BTreeMap<(String, String), u64> {
+        std::collections::BTreeMap::new()
+    }
+
     async fn update(
         &self,
         _groups: Option<Vec<String>>,
@@ -596,25 +600,7 @@ fn answers_each_request_as_the_reference_does() {
             "OK".into(),
         ),
         (
-            get("/", ""),
-            "HTTP/1.1 404 Not Found",
-            "text/html",
-            error_page(404, "Not Found"),
-        ),
-        (
-            get("/index.html", ""),
-            "HTTP/1.1 404 Not Found",
-            "text/html",
-            error_page(404, "Not Found"),
-        ),
-        (
-            get("/metrics", ""),
-            "HTTP/1.1 404 Not Found",
-            "text/html",
-            error_page(404, "Not Found"),
-        ),
-        (
-            get("/stylesheets/supervisor.css", ""),
+            get("/images/nosuch.gif", ""),
             "HTTP/1.1 404 Not Found",
             "text/html",
             error_page(404, "Not Found"),
@@ -692,10 +678,29 @@ fn answers_each_request_as_the_reference_does() {
             "{shown}"
         );
     }
+    // The web UI, its static files and /metrics answer with their content types.
+    for (path, content_type, needle) in [
+        ("/", "text/html;charset=utf-8", "</html>"),
+        ("/index.html", "text/html;charset=utf-8", "</html>"),
+        ("/stylesheets/supervisor.css", "text/css", "{"),
+        (
+            "/metrics",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            "# EOF",
+        ),
+    ] {
+        let reply = setup.unix().request(&get(path, ""));
+        assert_eq!(reply.status_line, "HTTP/1.1 200 OK", "{path}");
+        assert_eq!(reply.header("Content-Type"), Some(content_type), "{path}");
+        assert!(
+            String::from_utf8_lossy(&reply.body).contains(needle),
+            "{path}"
+        );
+    }
     // HEAD: the 404's headers, no body.
     let mut connection = setup.unix();
     let reply = connection
-        .send(b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .send(b"HEAD /images/nosuch.gif HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .read_head();
     assert_eq!(reply.status_line, "HTTP/1.1 404 Not Found");
     assert!(
