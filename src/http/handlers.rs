@@ -335,11 +335,7 @@ async fn status_page<B: Backend>(backend: &B, request: Request) -> Response {
         }
         _ => {
             let outcome = perform_action(backend, &action).await;
-            action.message(
-                outcome.as_ref().map(|_| ()).map_err(|fault| fault),
-                now,
-                offset,
-            )
+            action.message(outcome.as_ref().map(|_| ()), now, offset)
         }
     };
     let server_url = format!("http://{}", host.unwrap_or("localhost"));
