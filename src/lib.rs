@@ -6,6 +6,7 @@
 pub mod config;
 pub mod daemon;
 pub mod engine;
+pub mod events;
 pub mod http;
 pub mod logs;
 pub mod process;
