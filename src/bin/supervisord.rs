@@ -18,6 +18,7 @@ use supervisor::daemon::{
 use supervisor::engine::apply::{UpdateRequest, UpdateSource};
 use supervisor::engine::handle::{EngineHandle, PendingRestart, Reloader};
 use supervisor::engine::{Command, Engine, Event, Outcome, SignalEvent};
+use supervisor::events::EventBus;
 use supervisor::http::{self, XmlRpcHandler};
 use supervisor::logs::auto::clear_auto_logs;
 use supervisor::logs::mainlog;
@@ -159,6 +160,8 @@ fn run(loaded: Loaded, reread: Reread) -> Result<(), String> {
         install_signal_handlers(&sender, &reread);
         spawn_config_watcher(&sender, &reread, &loaded);
         let mut loaded = loaded;
+        // The event bus outlives each engine run: event serials carry on across restarts, as Supervisor's do.
+        let mut bus = EventBus::new();
         loop {
             let section = &loaded.desired.server.supervisord;
             if !section.nocleanup {
@@ -168,7 +171,12 @@ fn run(loaded: Loaded, reread: Reread) -> Result<(), String> {
                 }
             }
             let pidfile = section.pidfile.clone();
-            let engine = Engine::new(loaded.desired.clone(), base_environment.clone());
+            let engine = Engine::new(
+                loaded.desired.clone(),
+                base_environment.clone(),
+                sender.clone(),
+                bus,
+            );
             let handle = engine_handle(&sender, &loaded, &reread, &pending_restart);
             let servers = http::start(
                 &loaded.desired.server,
@@ -181,7 +189,8 @@ fn run(loaded: Loaded, reread: Reread) -> Result<(), String> {
                 LogLevel::Info,
                 &format!("supervisord started with pid {}", std::process::id()),
             );
-            let outcome = engine.run(&mut events).await;
+            let (outcome, returned_bus) = engine.run(&mut events).await;
+            bus = returned_bus;
             servers.close().await;
             let _ = std::fs::remove_file(&pidfile);
             match outcome {

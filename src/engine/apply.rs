@@ -9,6 +9,7 @@ use tokio::sync::oneshot;
 use super::output::Control;
 use super::{open_log, Engine, ProcessKey};
 use crate::config::{DesiredState, LogLevel};
+use crate::events::EventPool;
 use crate::logs::mainlog;
 use crate::process::state::{Input, RequestId};
 use crate::reconcile::plan::{plan, render_plan, Change, LiveView, Plan, Step};
@@ -187,6 +188,8 @@ impl Engine {
     /// Everything after the stops, in one go.
     fn apply_steps(&mut self, plan: &Plan, next: DesiredState) {
         let mut starts = Vec::new();
+        let mut added_groups = Vec::new();
+        let mut replaced_pools = Vec::new();
         for step in &plan.steps {
             match step {
                 Step::Stop(_) => {}
@@ -200,10 +203,15 @@ impl Engine {
                 Step::RemoveGroup(name) => {
                     self.desired.groups.remove(name);
                     self.group_order.retain(|group| group != name);
+                    self.on_group_removed(name);
                 }
                 Step::PutGroup(group) => {
                     if !self.group_order.contains(&group.name) {
                         self.group_order.push(group.name.clone());
+                        added_groups.push(group.name.clone());
+                    } else if self.bus.pool(&group.name).is_some() {
+                        // A pool's settings changed: it subscribes again with the new ones (its buffer goes).
+                        replaced_pools.push(group.name.clone());
                     }
                 }
                 Step::AddProcess(spec) => {
@@ -218,6 +226,21 @@ impl Engine {
         }
         // Group membership and order now follow the new config.
         self.desired.groups = next.groups;
+        let identifier = self.desired.server.supervisord.identifier.clone();
+        for name in replaced_pools {
+            self.bus.remove_pool(&name);
+            if let Some(pool) = self
+                .desired
+                .groups
+                .get(&name)
+                .and_then(|group| EventPool::from_group(group, &identifier))
+            {
+                self.bus.add_pool(pool);
+            }
+        }
+        for name in added_groups {
+            self.on_group_added(&name);
+        }
         for key in starts {
             self.feed(
                 &key,

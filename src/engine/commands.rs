@@ -44,6 +44,8 @@ pub enum Command {
     AllConfigInfo(oneshot::Sender<Vec<ConfigEntry>>),
     Shutdown(oneshot::Sender<()>),
     Restart(oneshot::Sender<()>),
+    /// sendRemoteCommEvent: publish REMOTE_COMMUNICATION.
+    RemoteComm(String, String, oneshot::Sender<()>),
     /// Restarts per process (spawns after the first), for `/metrics`.
     RestartCounts(oneshot::Sender<std::collections::BTreeMap<ProcessKey, u64>>),
     /// Plan (and unless a dry run, apply) the move to a newly read config.
@@ -200,6 +202,13 @@ impl Engine {
             Command::Restart(reply) => {
                 let _ = reply.send(());
                 self.begin_stop(Mood::Restarting);
+            }
+            Command::RemoteComm(event_type, data, reply) => {
+                self.publish(&crate::events::Event::RemoteCommunication {
+                    r#type: event_type,
+                    data,
+                });
+                let _ = reply.send(());
             }
             Command::RestartCounts(reply) => {
                 let counts = self
@@ -646,6 +655,7 @@ impl Engine {
         }
         self.desired.groups.remove(name);
         self.group_order.retain(|group| group != name);
+        self.on_group_removed(name);
         Ok(())
     }
 

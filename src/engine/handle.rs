@@ -264,10 +264,16 @@ impl Backend for EngineHandle {
 
     fn send_remote_comm_event(
         &self,
-        _event_type: String,
-        _data: String,
+        event_type: String,
+        data: String,
     ) -> impl Future<Output = Result<(), Fault>> + Send {
-        // Event listeners are not implemented yet: there is nobody to deliver REMOTE_COMMUNICATION to.
-        std::future::ready(Ok(()))
+        let answer = self.ask(
+            move |reply| Command::RemoteComm(event_type, data, reply),
+            (),
+        );
+        async move {
+            answer.await;
+            Ok(())
+        }
     }
 }

@@ -9,6 +9,7 @@
 pub mod apply;
 pub mod commands;
 pub mod handle;
+pub mod notify;
 pub mod output;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -48,6 +49,8 @@ pub enum SignalEvent {
 pub enum Event {
     Signal(SignalEvent),
     Command(Command),
+    /// From a process's output or stdin task: event material (log chunks, listener protocol, EPIPE).
+    Output(notify::OutputEvent),
 }
 
 /// How the engine run ended.
@@ -104,11 +107,21 @@ pub struct Engine {
     requests: Requests,
     /// The update being applied, if any.
     apply_job: Option<apply::ApplyJob>,
+    /// Event listener pools and the global event serial (handed over across restarts).
+    bus: crate::events::EventBus,
+    tick_clock: crate::events::TickClock,
+    /// Where output tasks report event material; the engine's own channel.
+    reports: mpsc::UnboundedSender<Event>,
 }
 
 impl Engine {
     /// Creates the groups of `desired` (making AUTO log files) without starting anything.
-    pub fn new(desired: DesiredState, base_environment: BTreeMap<String, String>) -> Engine {
+    pub fn new(
+        desired: DesiredState,
+        base_environment: BTreeMap<String, String>,
+        reports: mpsc::UnboundedSender<Event>,
+        bus: crate::events::EventBus,
+    ) -> Engine {
         let server_url = server_url(&desired);
         let (reopen_generation, _) = watch::channel(0);
         let mut engine = Engine {
@@ -131,6 +144,9 @@ impl Engine {
             last_wait_report: None,
             requests: Requests::default(),
             apply_job: None,
+            bus,
+            tick_clock: crate::events::TickClock::new(),
+            reports,
         };
         for group in desired.groups_in_order() {
             engine.add_group(group.clone());
@@ -156,8 +172,10 @@ impl Engine {
             self.children
                 .insert((group.name.clone(), spec.name.clone()), child);
         }
-        self.group_order.push(group.name.clone());
-        self.desired.groups.insert(group.name.clone(), group);
+        let name = group.name.clone();
+        self.group_order.push(name.clone());
+        self.desired.groups.insert(name.clone(), group);
+        self.on_group_added(&name);
     }
 
     /// A process that has never run, with its AUTO log files created (as Supervisor does at group creation).
@@ -239,28 +257,34 @@ impl Engine {
             .collect()
     }
 
-    /// Runs until shutdown (or a restart request) completes.
-    pub async fn run(mut self, events: &mut mpsc::UnboundedReceiver<Event>) -> Outcome {
+    /// Runs until shutdown (or a restart request) completes; hands the event bus back for the next run.
+    pub async fn run(
+        mut self,
+        events: &mut mpsc::UnboundedReceiver<Event>,
+    ) -> (Outcome, crate::events::EventBus) {
+        self.publish(&crate::events::Event::SupervisorStateChangeRunning);
         // Start-up is the first pass: every autostart process is spawned now, in priority order.
         for key in self.keys_in_order() {
             self.feed(&key, Input::Tick);
         }
         loop {
             if let Some(outcome) = self.outcome {
-                return outcome;
+                self.bus.clear_pools();
+                return (outcome, self.bus);
             }
             let next_timer = self
                 .timers
                 .first()
                 .map(|(deadline, _)| self.clock_origin + *deadline);
-            let next_wake = match (next_timer, self.wait_report_deadline()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let next_wake = [next_timer, self.wait_report_deadline(), self.next_tick()]
+                .into_iter()
+                .flatten()
+                .min();
             tokio::select! {
                 event = events.recv() => match event {
                     Some(Event::Signal(signal)) => self.handle_signal(signal),
                     Some(Event::Command(command)) => self.handle_command(command),
+                    Some(Event::Output(output)) => self.on_output(output),
                     None => self.begin_stop(Mood::Shutdown),
                 },
                 _ = sleep_until(next_wake), if next_wake.is_some() => self.fire_timers(),
@@ -341,6 +365,7 @@ impl Engine {
             self.feed(&key, Input::Tick);
         }
         self.report_waiting();
+        self.fire_ticks();
     }
 
     /// Feeds one input to one process and performs the actions that come back.
@@ -399,7 +424,7 @@ impl Engine {
                 self.feed(key, Input::Signalled(outcome));
             }
             Action::Log { level, message } => mainlog::log(level, &message),
-            Action::StateChanged(_) => {}
+            Action::StateChanged(change) => self.on_state_change(key, &change),
             Action::Reply { request, result } => self.on_reply(request, result),
         }
     }
@@ -414,11 +439,21 @@ impl Engine {
             .get(key)
             .ok_or_else(|| "no such process".to_string())?;
         let spec = &child.spec;
+        let is_listener = self.desired.groups.get(&key.0).is_some_and(|group| {
+            matches!(group.kind, crate::config::GroupKind::EventListenerPool(_))
+        });
+        let reporter = |channel: crate::events::Channel, log_events: bool| output::Reporter {
+            sender: self.reports.clone(),
+            key: key.clone(),
+            channel,
+            log_events,
+            listener: is_listener && channel == crate::events::Channel::Stdout,
+        };
         let open = |channel: &'static str, auto: &Option<PathBuf>| -> Result<ChannelSink, String> {
-            let channel_spec = if channel == "stdout" {
-                &spec.stdout
+            let (channel_spec, event_channel) = if channel == "stdout" {
+                (&spec.stdout, crate::events::Channel::Stdout)
             } else {
-                &spec.stderr
+                (&spec.stderr, crate::events::Channel::Stderr)
             };
             Ok(ChannelSink {
                 process_name: spec.name.clone(),
@@ -427,6 +462,7 @@ impl Engine {
                 syslog: channel_spec.syslog,
                 scanner: CaptureScanner::new(channel_spec.capture_maxbytes, strip_ansi),
                 echo_to_main_log: echo,
+                reporter: reporter(event_channel, channel_spec.events_enabled),
             })
         };
         let stdout_sink = open("stdout", &child.stdout_auto)?;
@@ -462,7 +498,14 @@ impl Engine {
             tokio::spawn(pump(fd, sink, self.reopen_generation.subscribe(), receiver));
         }
         let (stdin_queue, stdin_receiver) = mpsc::unbounded_channel();
-        tokio::spawn(write_stdin(stdin, stdin_receiver));
+        let stdin_reporter = output::Reporter {
+            sender: self.reports.clone(),
+            key: key.clone(),
+            channel: crate::events::Channel::Stdout,
+            log_events: false,
+            listener: false,
+        };
+        tokio::spawn(write_stdin(stdin, stdin_receiver, stdin_reporter));
         self.by_pid.insert(pid, key.clone());
         if let Some(child) = self.children.get_mut(key) {
             child.stdin = Some(stdin_queue);
@@ -477,7 +520,11 @@ impl Engine {
         if self.mood == Mood::Shutdown || (self.mood == mood && !self.stopping_groups.is_empty()) {
             return;
         }
+        let first_stop = self.mood == Mood::Running;
         self.mood = mood;
+        if first_stop {
+            self.publish(&crate::events::Event::SupervisorStateChangeStopping);
+        }
         for key in self.children.keys().cloned().collect::<Vec<_>>() {
             self.feed(&key, Input::MoodChanged(mood));
         }

@@ -29,13 +29,45 @@ pub struct ChannelSink {
     pub scanner: CaptureScanner,
     /// Echo every chunk to the main log (loglevel debug or lower).
     pub echo_to_main_log: bool,
+    /// Where event material goes (log chunks with `*_events_enabled`, captured text, a listener's protocol).
+    pub reporter: Reporter,
+}
+
+/// Tells the engine about chunks that make events.
+pub struct Reporter {
+    pub sender: mpsc::UnboundedSender<super::Event>,
+    pub key: super::ProcessKey,
+    pub channel: crate::events::Channel,
+    /// `*_events_enabled`: every logged chunk becomes a PROCESS_LOG event.
+    pub log_events: bool,
+    /// The process is an event listener and this is its stdout: every chunk is protocol.
+    pub listener: bool,
+}
+
+impl Reporter {
+    fn report(&self, kind: super::notify::OutputKind) {
+        let event = super::notify::OutputEvent {
+            key: self.key.clone(),
+            channel: self.channel,
+            kind,
+        };
+        let _ = self.sender.send(super::Event::Output(event));
+    }
 }
 
 impl ChannelSink {
     fn write(&mut self, bytes: &[u8]) {
+        if self.reporter.listener {
+            self.reporter
+                .report(super::notify::OutputKind::ListenerData(bytes.to_vec()));
+        }
         for output in self.scanner.feed(bytes) {
             match output {
                 CaptureOutput::Log(data) => {
+                    if self.reporter.log_events {
+                        self.reporter
+                            .report(super::notify::OutputKind::Log(data.clone()));
+                    }
                     if let Some(file) = &mut self.file {
                         if let Err(error) = file.write(&data) {
                             mainlog::log(
@@ -64,8 +96,15 @@ impl ChannelSink {
                         );
                     }
                 }
-                CaptureOutput::Captured(_) => {}
-                CaptureOutput::CommEvent(_) => {
+                CaptureOutput::Captured(data) => {
+                    // Supervisor emits PROCESS_LOG events for captured text too.
+                    if self.reporter.log_events {
+                        self.reporter.report(super::notify::OutputKind::Log(data));
+                    }
+                }
+                CaptureOutput::CommEvent(data) => {
+                    self.reporter
+                        .report(super::notify::OutputKind::Communication(data));
                     mainlog::log(
                         LogLevel::Debug,
                         &format!(
@@ -165,14 +204,20 @@ pub async fn pump(
     }
 }
 
-/// Writes what sendProcessStdin queues to the child's stdin, in order. The pipe closes when the queue does (the
-/// engine drops it when the child exits) or when the child closed its end.
-pub async fn write_stdin(fd: OwnedFd, mut queue: mpsc::UnboundedReceiver<Vec<u8>>) {
+/// Writes what is queued (sendProcessStdin data, event envelopes for a listener) to the child's stdin, in order.
+/// The pipe closes when the queue does (the engine drops it when the child exits); if the child closed its end,
+/// the engine is told (a listener's pool must know).
+pub async fn write_stdin(
+    fd: OwnedFd,
+    mut queue: mpsc::UnboundedReceiver<Vec<u8>>,
+    reporter: Reporter,
+) {
     let Ok(mut sender) = tokio::net::unix::pipe::Sender::from_owned_fd(fd) else {
         return;
     };
     while let Some(data) = queue.recv().await {
         if sender.write_all(&data).await.is_err() {
+            reporter.report(super::notify::OutputKind::StdinClosed);
             return;
         }
     }

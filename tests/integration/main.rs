@@ -4,6 +4,7 @@
 mod check_config;
 mod config_snapshots;
 mod differential_config;
+mod events;
 mod harness;
 mod http_server;
 mod lifecycle;
