@@ -400,34 +400,7 @@ fn decode_output(data: &[u8]) -> String {
     }
 }
 
-/// Python's `repr()` of a `bytes` value: `b'...'`, double quotes when the bytes hold `'` and no `"`, `\t \n \r \\`
-/// and the quote escaped, other bytes outside 0x20..0x7e as `\xNN`.
-pub fn py_bytes_repr(data: &[u8]) -> String {
-    let quote = if data.contains(&b'\'') && !data.contains(&b'"') {
-        b'"'
-    } else {
-        b'\''
-    };
-    let mut out = String::with_capacity(data.len() + 3);
-    out.push('b');
-    out.push(char::from(quote));
-    for &byte in data {
-        match byte {
-            b'\\' => out.push_str("\\\\"),
-            b'\t' => out.push_str("\\t"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            byte if byte == quote => {
-                out.push('\\');
-                out.push(char::from(byte));
-            }
-            0x20..=0x7e => out.push(char::from(byte)),
-            byte => out.push_str(&format!("\\x{byte:02x}")),
-        }
-    }
-    out.push(char::from(quote));
-    out
-}
+pub use crate::config::pyrepr::py_bytes_repr;
 
 /// `ver:3.0 server:<identifier> serial:<n> pool:<pool> poolserial:<n> eventname:<TYPE> len:<L>\n<payload>`, what a
 /// listener reads from its stdin. `len` counts the payload's characters (code points), not its bytes: Supervisor
