@@ -12,7 +12,7 @@ use super::{Child, Engine, ProcessKey};
 use crate::config::{datatypes, DesiredState, LogFile};
 use crate::process::describe::{capped_int, render_description, DescriptionFields};
 use crate::process::spawn::{resolve_command, search_path};
-use crate::process::state::{Input, Mood, RequestFault, RequestId};
+use crate::process::state::{Input, Mood, ProcessState, RequestFault, RequestId};
 use crate::reconcile::compat::reread_diff;
 use crate::rpc::backend::{
     codes, Channel, ConfigEntry, Fault, Outcomes, ProcessInfo, ProcessRef, SupervisorState, Target,
@@ -281,21 +281,9 @@ impl Engine {
 
     /// Every process in priority order: groups by priority (ties in the order they were added), then members.
     fn all_keys(&self) -> Vec<ProcessKey> {
-        let mut groups: Vec<(i64, usize, &String)> = self
-            .group_order
-            .iter()
-            .enumerate()
-            .filter_map(|(index, name)| {
-                self.desired
-                    .groups
-                    .get(name)
-                    .map(|group| (group.priority, index, name))
-            })
-            .collect();
-        groups.sort();
-        groups
+        self.groups_by_priority()
             .into_iter()
-            .flat_map(|(_, _, name)| self.group_keys(name))
+            .flat_map(|name| self.group_keys(&name))
             .collect()
     }
 
@@ -405,29 +393,53 @@ impl Engine {
         self.finish_if_done(owner.aggregate);
     }
 
+    /// Resolves a request's target and opens its aggregate: the processes to act on, each with the name its fault
+    /// texts use. A group or all acts only on the processes `attempted` accepts (Supervisor's filters); a single
+    /// process is always acted on. `None` when the target was refused (the answer has been sent).
+    fn begin_request(
+        &mut self,
+        target: &Target,
+        reply: oneshot::Sender<Result<Outcomes, Fault>>,
+        attempted: fn(ProcessState) -> bool,
+    ) -> Option<(u64, Vec<(ProcessKey, String)>)> {
+        let (keys, single_name) = match self.targets(target) {
+            Ok(found) => found,
+            Err(fault) => {
+                let _ = reply.send(Err(fault));
+                return None;
+            }
+        };
+        let members = keys
+            .into_iter()
+            .filter(|key| {
+                self.children
+                    .get(key)
+                    .is_some_and(|child| single_name.is_some() || attempted(child.process.state()))
+            })
+            .map(|key| {
+                let name = single_name.clone().unwrap_or_else(|| namespec(&key));
+                (key, name)
+            })
+            .collect();
+        Some((self.new_aggregate(reply), members))
+    }
+
     fn start(
         &mut self,
         target: Target,
         wait: bool,
         reply: oneshot::Sender<Result<Outcomes, Fault>>,
     ) {
-        let (keys, single_name) = match self.targets(&target) {
-            Ok(found) => found,
-            Err(fault) => {
-                let _ = reply.send(Err(fault));
-                return;
-            }
+        // Group and all starts only attempt what is not already running.
+        let Some((aggregate, members)) =
+            self.begin_request(&target, reply, |state| !state.is_running())
+        else {
+            return;
         };
-        let aggregate = self.new_aggregate(reply);
-        for key in keys {
+        for (key, name) in members {
             let Some(child) = self.children.get(&key) else {
                 continue;
             };
-            // Group and all starts only attempt what is not already running.
-            if single_name.is_none() && child.process.state().is_running() {
-                continue;
-            }
-            let name = single_name.clone().unwrap_or_else(|| namespec(&key));
             // The command is checked before anything else, as Supervisor's startProcess does.
             let path = search_path(&child.spec, &self.base_environment);
             if let Err(message) = resolve_command(&child.spec.command, &path) {
@@ -453,22 +465,12 @@ impl Engine {
         wait: bool,
         reply: oneshot::Sender<Result<Outcomes, Fault>>,
     ) {
-        let (keys, single_name) = match self.targets(&target) {
-            Ok(found) => found,
-            Err(fault) => {
-                let _ = reply.send(Err(fault));
-                return;
-            }
+        let Some((aggregate, members)) =
+            self.begin_request(&target, reply, ProcessState::is_running)
+        else {
+            return;
         };
-        let aggregate = self.new_aggregate(reply);
-        for key in keys {
-            let Some(child) = self.children.get(&key) else {
-                continue;
-            };
-            if single_name.is_none() && !child.process.state().is_running() {
-                continue;
-            }
-            let name = single_name.clone().unwrap_or_else(|| namespec(&key));
+        for (key, name) in members {
             self.push_request(aggregate, &key, name, |request| Input::Stop {
                 request,
                 wait,
@@ -491,22 +493,12 @@ impl Engine {
             let _ = reply.send(Err(Fault::new(codes::BAD_SIGNAL, signal)));
             return;
         }
-        let (keys, single_name) = match self.targets(&target) {
-            Ok(found) => found,
-            Err(fault) => {
-                let _ = reply.send(Err(fault));
-                return;
-            }
+        let Some((aggregate, members)) =
+            self.begin_request(&target, reply, ProcessState::is_signallable)
+        else {
+            return;
         };
-        let aggregate = self.new_aggregate(reply);
-        for key in keys {
-            let Some(child) = self.children.get(&key) else {
-                continue;
-            };
-            if single_name.is_none() && !child.process.state().is_signallable() {
-                continue;
-            }
-            let name = single_name.clone().unwrap_or_else(|| namespec(&key));
+        for (key, name) in members {
             match number {
                 Ok(number) => self.push_request(aggregate, &key, name, |request| Input::Signal {
                     request,

@@ -231,8 +231,8 @@ impl Engine {
         (stdout, stderr)
     }
 
-    /// Processes of the groups in runtime order: groups by (priority, then insertion), members in config order.
-    fn keys_in_order(&self) -> Vec<ProcessKey> {
+    /// Group names by (priority, order added): the order Supervisor visits groups.
+    fn groups_by_priority(&self) -> Vec<String> {
         let mut groups: Vec<(i64, usize, &String)> = self
             .group_order
             .iter()
@@ -247,8 +247,16 @@ impl Engine {
         groups.sort();
         groups
             .into_iter()
-            .flat_map(|(_, _, name)| {
-                let group = &self.desired.groups[name];
+            .map(|(_, _, name)| name.clone())
+            .collect()
+    }
+
+    /// Processes of the groups in runtime order: groups by (priority, then insertion), members in config order.
+    fn keys_in_order(&self) -> Vec<ProcessKey> {
+        self.groups_by_priority()
+            .into_iter()
+            .flat_map(|name| {
+                let group = &self.desired.groups[&name];
                 group
                     .processes
                     .iter()
@@ -528,19 +536,9 @@ impl Engine {
         for key in self.children.keys().cloned().collect::<Vec<_>>() {
             self.feed(&key, Input::MoodChanged(mood));
         }
-        let mut groups: Vec<(i64, usize, String)> = self
-            .group_order
-            .iter()
-            .enumerate()
-            .filter_map(|(index, name)| {
-                self.desired
-                    .groups
-                    .get(name)
-                    .map(|group| (group.priority, index, name.clone()))
-            })
-            .collect();
-        groups.sort();
-        self.stopping_groups = groups.into_iter().rev().map(|(_, _, name)| name).collect();
+        let mut groups = self.groups_by_priority();
+        groups.reverse();
+        self.stopping_groups = groups;
         self.stop_next_group();
     }
 
