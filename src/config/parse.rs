@@ -463,26 +463,12 @@ impl<'a> Parser<'a> {
         let defaults = SupervisordSpec::default();
         let minfds = self.typed(S, "minfds", &names, defaults.minfds, datatypes::integer);
         let minprocs = self.typed(S, "minprocs", &names, defaults.minprocs, datatypes::integer);
-        let directory = match self.get(S, "directory", &names) {
-            Some(value) => match datatypes::existing_directory(&value, host) {
-                Ok(directory) => Some(directory),
-                Err(message) => {
-                    self.error_at(S, "directory", message);
-                    None
-                }
-            },
-            None => None,
-        };
-        let user = match self.get(S, "user", &names) {
-            Some(value) => match datatypes::user(&value, host) {
-                Ok(user) => Some(user),
-                Err(message) => {
-                    self.error_at(S, "user", message);
-                    None
-                }
-            },
-            None => None,
-        };
+        let directory = self.typed(S, "directory", &names, None, |value| {
+            datatypes::existing_directory(value, host).map(Some)
+        });
+        let user = self.typed(S, "user", &names, None, |value| {
+            datatypes::user(value, host).map(Some)
+        });
         let umask = self.typed(S, "umask", &names, defaults.umask, datatypes::octal);
         let cwd = host.cwd();
         let logfile_default = "supervisord.log".to_string();
@@ -858,16 +844,9 @@ impl<'a> Parser<'a> {
         let here_names = self.here_names();
         let priority = self.typed(section, "priority", &here_names, 999, datatypes::integer);
         let host = self.host;
-        let proc_user = match self.get(section, "user", &here_names) {
-            Some(value) => match datatypes::user(&value, host) {
-                Ok(user) => Some(user),
-                Err(message) => {
-                    self.error_at(section, "user", message);
-                    None
-                }
-            },
-            None => None,
-        };
+        let proc_user = self.typed(section, "user", &here_names, None, |value| {
+            datatypes::user(value, host).map(Some)
+        });
         let socket_backlog = match self.get(section, "socket_backlog", &here_names) {
             Some(value) => match datatypes::integer(&value) {
                 Ok(backlog) if (1..=65535).contains(&backlog) => Some(backlog),
@@ -1093,26 +1072,12 @@ impl<'a> Parser<'a> {
         let serverurl = self
             .get(section, "serverurl", &common)
             .filter(|url| !url.trim().eq_ignore_ascii_case("AUTO"));
-        let user = match self.get(section, "user", &common) {
-            Some(value) => match datatypes::user(&value, host) {
-                Ok(user) => Some(user),
-                Err(message) => {
-                    self.error_at(section, "user", message);
-                    None
-                }
-            },
-            None => None,
-        };
-        let umask = match self.get(section, "umask", &common) {
-            Some(value) => match datatypes::octal(&value) {
-                Ok(umask) => Some(umask),
-                Err(message) => {
-                    self.error_at(section, "umask", message);
-                    None
-                }
-            },
-            None => None,
-        };
+        let user = self.typed(section, "user", &common, None, |value| {
+            datatypes::user(value, host).map(Some)
+        });
+        let umask = self.typed(section, "umask", &common, None, |value| {
+            datatypes::octal(value).map(Some)
+        });
         let process_name_raw = self
             .get_raw(section, "process_name")
             .unwrap_or_else(|| "%(program_name)s".into());
