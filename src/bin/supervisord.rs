@@ -149,8 +149,9 @@ fn run(loaded: Loaded, reread: Reread) -> Result<(), String> {
         mainlog::log(level, &message);
     }
     let base_environment = environment_snapshot();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread, like Supervisor's loop: every ready pipe is handled in one epoll pass, and nothing wakes a
+    // second thread per line of output. Log writes go to the page cache; config reads use the blocking pool.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|error| format!("cannot start the runtime: {error}"))?;

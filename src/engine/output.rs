@@ -15,6 +15,10 @@ use crate::logs::rotate::RotatingFile;
 /// Supervisor reads up to this much per readiness (`read(fd, 131072)`).
 const READ_SIZE: usize = 131_072;
 
+thread_local! {
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; READ_SIZE]);
+}
+
 /// Where one channel of one process goes.
 pub struct ChannelSink {
     /// The process name, for debug-level echoes to the main log.
@@ -158,7 +162,6 @@ pub async fn pump(
             return;
         }
     };
-    let mut buffer = vec![0u8; READ_SIZE];
     // Once the engine is gone nobody will ask for a reopen; stop listening rather than spin on the error.
     let mut reopen_alive = true;
     loop {
@@ -167,9 +170,20 @@ pub async fn pump(
                 if ready.is_err() {
                     break;
                 }
-                match receiver.try_read(&mut buffer) {
+                // One buffer per thread, not per pipe: a read and its writes never yield in between, and a
+                // buffer per pipe would cost 128 KiB of address space per child (which also slows every fork).
+                let read = READ_BUFFER.with_borrow_mut(|buffer| {
+                    let read = receiver.try_read(buffer);
+                    if let Ok(n) = read {
+                        if n > 0 {
+                            sink.write(&buffer[..n]);
+                        }
+                    }
+                    read
+                });
+                match read {
                     Ok(0) => break,
-                    Ok(n) => sink.write(&buffer[..n]),
+                    Ok(_) => {}
                     Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => continue,
                     Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
                     Err(_) => break,
