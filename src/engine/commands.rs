@@ -563,9 +563,10 @@ impl Engine {
         if child.process.pid() == 0 || child.process.killing() {
             return Err(Fault::new(codes::NOT_RUNNING, name));
         }
-        match &child.stdin {
-            Some(stdin) if stdin.send(data).is_ok() => Ok(()),
-            _ => Err(Fault::new(codes::NO_FILE, name)),
+        if self.write_to_stdin(&key, data) {
+            Ok(())
+        } else {
+            Err(Fault::new(codes::NO_FILE, name))
         }
     }
 

@@ -68,9 +68,8 @@ struct Child {
     process: Process,
     /// The deadline currently in the timer set, to find and remove it.
     deadline: Option<Duration>,
-    /// The queue to the task writing the child's stdin; the pipe stays open while the child runs (its reads never
-    /// see EOF, as in Supervisor).
-    stdin: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    /// The child's stdin; the pipe stays open while the child runs (its reads never see EOF, as in Supervisor).
+    stdin: Option<StdinPipe>,
     /// Control queues to the tasks reading this child's output (one per pipe).
     output_controls: Vec<mpsc::UnboundedSender<Control>>,
     /// Successful spawns so far (restarts are the ones after the first).
@@ -78,6 +77,13 @@ struct Child {
     /// AUTO log paths, made when the group is created.
     stdout_auto: Option<PathBuf>,
     stderr_auto: Option<PathBuf>,
+}
+
+/// A child's stdin: the pipe alone until something is written, then the queue of a task that writes it (most
+/// children never get stdin, and a task per child would cost memory for nothing).
+enum StdinPipe {
+    Idle(std::os::fd::OwnedFd),
+    Writing(mpsc::UnboundedSender<Vec<u8>>),
 }
 
 /// The engine's state. Built with [`Engine::new`], run with [`Engine::run`].
@@ -437,6 +443,33 @@ impl Engine {
         }
     }
 
+    /// Queues `data` for a child's stdin (starting its writer on first use). False when it has no stdin (not
+    /// running, or the pipe is already known to be closed).
+    fn write_to_stdin(&mut self, key: &ProcessKey, data: Vec<u8>) -> bool {
+        let reports = self.reports.clone();
+        let Some(child) = self.children.get_mut(key) else {
+            return false;
+        };
+        if let Some(StdinPipe::Idle(_)) = child.stdin {
+            if let Some(StdinPipe::Idle(fd)) = child.stdin.take() {
+                let (queue, receiver) = mpsc::unbounded_channel();
+                let reporter = output::Reporter {
+                    sender: reports,
+                    key: key.clone(),
+                    channel: crate::events::Channel::Stdout,
+                    log_events: false,
+                    listener: false,
+                };
+                tokio::spawn(write_stdin(fd, receiver, reporter));
+                child.stdin = Some(StdinPipe::Writing(queue));
+            }
+        }
+        match &child.stdin {
+            Some(StdinPipe::Writing(queue)) => queue.send(data).is_ok(),
+            _ => false,
+        }
+    }
+
     /// Opens the logs and forks the child. `Err` is the spawnerr text.
     fn spawn_child(&mut self, key: &ProcessKey) -> Result<u32, String> {
         let supervisord = &self.desired.server.supervisord;
@@ -505,18 +538,9 @@ impl Engine {
             controls.push(control);
             tokio::spawn(pump(fd, sink, self.reopen_generation.subscribe(), receiver));
         }
-        let (stdin_queue, stdin_receiver) = mpsc::unbounded_channel();
-        let stdin_reporter = output::Reporter {
-            sender: self.reports.clone(),
-            key: key.clone(),
-            channel: crate::events::Channel::Stdout,
-            log_events: false,
-            listener: false,
-        };
-        tokio::spawn(write_stdin(stdin, stdin_receiver, stdin_reporter));
         self.by_pid.insert(pid, key.clone());
         if let Some(child) = self.children.get_mut(key) {
-            child.stdin = Some(stdin_queue);
+            child.stdin = Some(StdinPipe::Idle(stdin));
             child.output_controls = controls;
             child.spawns += 1;
         }

@@ -50,11 +50,7 @@ impl Engine {
             match action {
                 PoolAction::Write { process, bytes } => {
                     let key = (pool.clone(), process.clone());
-                    let sent = self
-                        .children
-                        .get(&key)
-                        .and_then(|child| child.stdin.as_ref())
-                        .is_some_and(|stdin| stdin.send(bytes).is_ok());
+                    let sent = self.write_to_stdin(&key, bytes);
                     if !sent {
                         let more = self
                             .bus
