@@ -5,5 +5,6 @@ mod check_config;
 mod differential_config;
 mod harness;
 mod lifecycle;
+mod lifecycle_diff;
 mod man_and_sample;
 mod reference;
