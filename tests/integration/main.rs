@@ -8,6 +8,7 @@ mod events;
 mod harness;
 mod http_server;
 mod lifecycle;
+mod lifecycle_diff;
 mod man_and_sample;
 mod reference;
 mod reload;
