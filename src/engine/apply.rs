@@ -1,6 +1,8 @@
 //! Applying a [`Plan`]: stop what must stop and wait until it is down, then remove, add and replace, then start.
-//! One update runs at a time. The plan itself is computed here from the live state (the engine is the only one
-//! that knows what runs), so `update`, SIGHUP and the config watcher all take the same path.
+//! One update runs at a time; one asked for meanwhile (a second SIGHUP, a client's applyUpdate, the watcher) waits
+//! its turn and is planned when the running one is done, against the state it left. The plan itself is computed
+//! here from the live state (the engine is the only one that knows what runs), so `update`, SIGHUP and the config
+//! watcher all take the same path.
 
 use std::collections::BTreeSet;
 
@@ -11,7 +13,7 @@ use super::{open_log, Engine, ProcessKey};
 use crate::config::{DesiredState, LogLevel};
 use crate::events::EventPool;
 use crate::logs::mainlog;
-use crate::process::state::{Input, RequestId};
+use crate::process::state::{Input, Mood, RequestId};
 use crate::reconcile::plan::{plan, render_plan, Change, LiveView, Plan, Step};
 
 /// Where an update came from: decides how the plan is logged.
@@ -43,6 +45,20 @@ pub(super) struct ApplyJob {
     next: DesiredState,
     waiting: BTreeSet<ProcessKey>,
     reply: Option<oneshot::Sender<Result<Plan, String>>>,
+    /// Updates asked for while this one waits, in arrival order. Each is planned only when its turn comes: a plan
+    /// made now would be against a state that is about to change.
+    queued: Vec<UpdateRequest>,
+}
+
+impl UpdateSource {
+    /// How the main log names where an update came from.
+    fn origin(self) -> &'static str {
+        match self {
+            UpdateSource::Client => "update requested",
+            UpdateSource::Hangup => "SIGHUP: config reread",
+            UpdateSource::Watcher => "config files changed",
+        }
+    }
 }
 
 impl Engine {
@@ -112,21 +128,32 @@ impl Engine {
             }
             return;
         }
-        if self.apply_job.is_some() {
-            if let Some(reply) = reply {
-                let _ = reply.send(Err("an update is already being applied".into()));
-            }
+        if let Some(job) = &mut self.apply_job {
+            // Dropping it would lose the edit it carries (a second SIGHUP used to vanish without a word).
+            mainlog::log(
+                LogLevel::Info,
+                &format!(
+                    "{}: an update is being applied; this one follows it",
+                    source.origin()
+                ),
+            );
+            job.queued.push(UpdateRequest {
+                next,
+                groups,
+                dry_run,
+                source,
+                reply,
+            });
             return;
         }
         if source != UpdateSource::Client || !plan.is_empty() {
-            let origin = match source {
-                UpdateSource::Client => "update requested",
-                UpdateSource::Hangup => "SIGHUP: config reread",
-                UpdateSource::Watcher => "config files changed",
-            };
             mainlog::log(
                 LogLevel::Info,
-                &format!("{origin}; plan:\n{}", render_plan(&plan, false).trim_end()),
+                &format!(
+                    "{}; plan:\n{}",
+                    source.origin(),
+                    render_plan(&plan, false).trim_end()
+                ),
             );
         }
         // Later rereads and addProcessGroup see the config we are moving to.
@@ -155,6 +182,7 @@ impl Engine {
             next: target,
             waiting,
             reply,
+            queued: Vec::new(),
         });
         self.advance_apply();
     }
@@ -174,7 +202,11 @@ impl Engine {
             return;
         };
         let ApplyJob {
-            plan, next, reply, ..
+            plan,
+            next,
+            reply,
+            queued,
+            ..
         } = job;
         self.apply_steps(&plan, next);
         for change in &plan.changes {
@@ -182,6 +214,27 @@ impl Engine {
         }
         if let Some(reply) = reply {
             let _ = reply.send(Ok(plan));
+        }
+        self.run_queued(queued);
+    }
+
+    /// Plans and applies the updates that waited, in order, until one has to wait for its stops in turn; that one
+    /// takes the rest along.
+    fn run_queued(&mut self, queued: Vec<UpdateRequest>) {
+        let mut queued = queued.into_iter();
+        while let Some(request) = queued.next() {
+            if self.mood != Mood::Running {
+                // A shutdown or restart began meanwhile: what waited is moot, as it would be if it came now.
+                if let Some(reply) = request.reply {
+                    let _ = reply.send(Err("supervisord is shutting down".into()));
+                }
+                continue;
+            }
+            self.update(request);
+            if let Some(job) = &mut self.apply_job {
+                job.queued.extend(queued);
+                return;
+            }
         }
     }
 

@@ -817,3 +817,50 @@ fn python_supervisorctl_update_adds_changes_and_removes_groups_as_the_reference_
     assert_eq!(update, reference_update);
     assert_eq!(status, reference_status);
 }
+
+/// A program whose stop takes as long as the test wants: on SIGTERM it waits for the file `release`. `version` goes
+/// into its environment (a restart-class setting).
+fn held_program(version: u32) -> String {
+    format!(
+        "[program:held]\ncommand=/bin/sh -c 'trap \"while [ ! -e release ]; do sleep 0.01; done; exit 0\" TERM; \
+         while :; do sleep 0.01; done'\ndirectory={{dir}}\nenvironment=VERSION={version}\nstartsecs=0\n\
+         autorestart=false\nstopwaitsecs=30\n"
+    )
+}
+
+#[test]
+fn a_sighup_while_an_update_waits_for_its_stops_is_applied_after_it() {
+    let body =
+        |version: u32, seconds: u32| format!("{}{}", held_program(version), sleeper("a", seconds));
+    let mut daemon = Daemon::start(Flavor::Ours, &body(1, 600));
+    daemon.wait_for_line("entered RUNNING state", 2);
+    let dir = daemon.dir.path().to_string_lossy().into_owned();
+    let write = |text: String| {
+        let config = format!(
+            "{}{}",
+            supervisord_section(daemon.dir.path(), true),
+            text.replace("{dir}", &dir)
+        );
+        std::fs::write(daemon.path("supervisord.conf"), config).expect("write config");
+    };
+    write(body(2, 600));
+    daemon.signal(nix::libc::SIGHUP);
+    daemon.wait_for_line("SIGHUP: config reread; plan:", 1);
+    // held is still stopping: the second SIGHUP comes while the first update waits.
+    write(body(2, 601));
+    daemon.signal(nix::libc::SIGHUP);
+    let messages = daemon.wait_for_line("received SIGHUP", 2);
+    assert_eq!(count(&messages, "stopped: held"), 0, "{messages:?}");
+    daemon.wait_for_line("follows it", 1);
+    std::fs::write(daemon.path("release"), "").expect("release held");
+    let messages = daemon.wait_for_line("update: a: restart (command)", 1);
+    assert!(
+        messages
+            .iter()
+            .any(|m| m == "update: held: restart (environment.VERSION)"),
+        "{messages:?}"
+    );
+    daemon.wait_for_line("success: a entered RUNNING state", 2);
+    daemon.wait_for_line("success: held entered RUNNING state", 2);
+    assert_eq!(daemon.terminate(), Some(0));
+}
