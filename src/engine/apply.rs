@@ -213,7 +213,12 @@ impl Engine {
             log_change(change);
         }
         if let Some(reply) = reply {
-            let _ = reply.send(Ok(plan));
+            let answer = if self.mood == Mood::Running {
+                Ok(plan)
+            } else {
+                Err("supervisord is shutting down".to_string())
+            };
+            let _ = reply.send(answer);
         }
         self.run_queued(queued);
     }
@@ -293,6 +298,11 @@ impl Engine {
         }
         for name in added_groups {
             self.on_group_added(&name);
+        }
+        if self.mood != Mood::Running {
+            // A shutdown or restart began while the stops were awaited: a process started now would be one the
+            // shutdown has already passed over, and supervisord would wait for it forever.
+            return;
         }
         for key in starts {
             self.feed(

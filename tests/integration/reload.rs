@@ -864,3 +864,25 @@ fn a_sighup_while_an_update_waits_for_its_stops_is_applied_after_it() {
     daemon.wait_for_line("success: held entered RUNNING state", 2);
     assert_eq!(daemon.terminate(), Some(0));
 }
+
+#[test]
+fn a_shutdown_while_an_update_waits_for_its_stops_starts_nothing_and_exits() {
+    let body = |version: u32| format!("{}{}", held_program(version), sleeper("a", 600));
+    let mut daemon = Daemon::start(Flavor::Ours, &body(1));
+    daemon.wait_for_line("entered RUNNING state", 2);
+    let dir = daemon.dir.path().to_string_lossy().into_owned();
+    let config = format!(
+        "{}{}",
+        supervisord_section(daemon.dir.path(), true),
+        body(2).replace("{dir}", &dir)
+    );
+    std::fs::write(daemon.path("supervisord.conf"), config).expect("write config");
+    daemon.signal(nix::libc::SIGHUP);
+    daemon.wait_for_line("SIGHUP: config reread; plan:", 1);
+    daemon.signal(nix::libc::SIGTERM);
+    daemon.wait_for_line("received SIGTERM indicating exit request", 1);
+    std::fs::write(daemon.path("release"), "").expect("release held");
+    assert_eq!(daemon.wait_exit(), Some(0));
+    let messages = daemon.log_messages();
+    assert_eq!(count(&messages, "spawned: 'held'"), 1, "{messages:?}");
+}
