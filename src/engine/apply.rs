@@ -146,7 +146,10 @@ impl Engine {
             });
             return;
         }
-        if source != UpdateSource::Client || !plan.is_empty() {
+        // An empty plan is worth a line only after SIGHUP, which someone sent on purpose and waits to see answered.
+        // The watcher rereads on any change in the config's directories, the main log's own lines included when it
+        // lives there: logging "nothing to do" would be such a change, and the reread would come round forever.
+        if source == UpdateSource::Hangup || !plan.is_empty() {
             mainlog::log(
                 LogLevel::Info,
                 &format!(

@@ -886,3 +886,44 @@ fn a_shutdown_while_an_update_waits_for_its_stops_starts_nothing_and_exits() {
     let messages = daemon.log_messages();
     assert_eq!(count(&messages, "spawned: 'held'"), 1, "{messages:?}");
 }
+
+#[test]
+fn config_watch_apply_does_not_log_empty_plans_so_its_own_log_lines_do_not_feed_it() {
+    // The main log lives beside the config, as in many setups: a watcher that logged "nothing to do" after each
+    // reread would see its own line as a change and reread again, every DEBOUNCE, forever.
+    let ticker = "[program:ticker]\ncommand=/bin/sh -c 'while :; do echo tick; sleep 0.5; done'\nstartsecs=0\n";
+    let body = |seconds: u32| {
+        format!(
+            "[supervisord]\nconfig_watch=apply\n{}{ticker}",
+            sleeper("a", seconds)
+        )
+    };
+    let daemon = Daemon::start(Flavor::Ours, &body(600));
+    daemon.wait_for_line("entered RUNNING state", 2);
+    rename_save(&daemon, &body(601));
+    daemon.wait_for_line("update: a: restart (command)", 1);
+    let applied_at = daemon
+        .log_entries()
+        .iter()
+        .find(|entry| entry.message == "update: a: restart (command)")
+        .expect("the update line")
+        .seconds;
+    // The ticker's output reaches the main log on its own clock: wait until it has written well past a few
+    // DEBOUNCE periods after the apply.
+    let entries = crate::harness::wait_until("ticks 1.5 s after the apply", || {
+        let entries = daemon.log_entries();
+        entries
+            .iter()
+            .any(|entry| {
+                entry.message.starts_with("'ticker' stdout output:")
+                    && entry.seconds > applied_at + 1.5
+            })
+            .then_some(entries)
+    });
+    let rereads: Vec<&String> = entries
+        .iter()
+        .map(|entry| &entry.message)
+        .filter(|message| message.starts_with("config files changed"))
+        .collect();
+    assert_eq!(rereads.len(), 1, "{rereads:?}");
+}
