@@ -48,12 +48,13 @@ fn sighup_restarts_only_the_changed_program() {
 
 #[test]
 fn sighup_with_a_live_change_restarts_nothing() {
-    let mut daemon = Daemon::start(Flavor::Ours, TWO);
+    // b starts with autorestart=false: with the default (unexpected) a SIGKILL would bring it back anyway, and the
+    // check below could not tell whether the new value took effect.
+    let with_autorestart =
+        |value: &str| TWO.replace("sleep 601\n", &format!("sleep 601\nautorestart={value}\n"));
+    let mut daemon = Daemon::start(Flavor::Ours, &with_autorestart("false"));
     daemon.wait_for_line("entered RUNNING state", 2);
-    write_config(
-        &daemon,
-        &TWO.replace("sleep 601\n", "sleep 601\nautorestart=true\n"),
-    );
+    write_config(&daemon, &with_autorestart("true"));
     daemon.signal(nix::libc::SIGHUP);
     let messages = daemon.wait_for_line("update: b: update in place (autorestart)", 1);
     assert_eq!(count(&messages, "spawned:"), 2, "{messages:?}");
