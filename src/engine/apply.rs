@@ -13,7 +13,7 @@ use super::{open_log, Engine, ProcessKey};
 use crate::config::{DesiredState, LogLevel};
 use crate::events::EventPool;
 use crate::logs::mainlog;
-use crate::process::state::{Input, Mood, RequestId};
+use crate::process::state::{Input, Mood, ProcessState, RequestId};
 use crate::reconcile::plan::{plan, render_plan, Change, LiveView, Plan, Step};
 
 /// Where an update came from: decides how the plan is logged.
@@ -62,7 +62,7 @@ impl UpdateSource {
 }
 
 impl Engine {
-    /// What runs now, for the planner.
+    /// What runs now (and what gave up), for the planner.
     pub(super) fn live_view(&self) -> LiveView {
         let running = self
             .children
@@ -70,7 +70,13 @@ impl Engine {
             .filter(|(_, child)| !child.process.state().is_stopped() || child.process.pid() != 0)
             .map(|(key, _)| key.clone())
             .collect();
-        LiveView { running }
+        let fatal = self
+            .children
+            .iter()
+            .filter(|(_, child)| child.process.state() == ProcessState::Fatal)
+            .map(|(key, _)| key.clone())
+            .collect();
+        LiveView { running, fatal }
     }
 
     /// The config to move to: `next`, or for a group-limited update the live config with only those groups taken

@@ -928,3 +928,29 @@ fn config_watch_apply_does_not_log_empty_plans_so_its_own_log_lines_do_not_feed_
         .collect();
     assert_eq!(rereads.len(), 1, "{rereads:?}");
 }
+
+#[test]
+fn a_fatal_program_whose_command_is_fixed_is_started_by_the_update() {
+    // The usual repair: a program gave up (FATAL) on a wrong command; the command is fixed and the config
+    // reloaded. Supervisor's update re-adds the changed group, which autostarts it; so does the minimal plan.
+    let body = |command: &str| {
+        format!(
+            "[program:broken]\ncommand={command}\nstartsecs=0\nstartretries=0\n{}",
+            sleeper("a", 600)
+        )
+    };
+    let mut daemon = Daemon::start(Flavor::Ours, &body("/nonexistent/program"));
+    daemon.wait_for_line("gave up: broken entered FATAL state", 1);
+    daemon.wait_for_line("success: a entered RUNNING state", 1);
+    write_config(&daemon, &body("/bin/sleep 600"));
+    daemon.signal(nix::libc::SIGHUP);
+    let messages = daemon.wait_for_line("success: broken entered RUNNING state", 1);
+    assert!(
+        messages
+            .iter()
+            .any(|m| m == "update: broken: restart (command)"),
+        "{messages:?}"
+    );
+    assert_eq!(count(&messages, "spawned: 'a'"), 1);
+    assert_eq!(daemon.terminate(), Some(0));
+}
