@@ -1,6 +1,8 @@
 //! Applying a [`Plan`]: stop what must stop and wait until it is down, then remove, add and replace, then start.
-//! One update runs at a time. The plan itself is computed here from the live state (the engine is the only one
-//! that knows what runs), so `update`, SIGHUP and the config watcher all take the same path.
+//! One update runs at a time; one asked for meanwhile (a second SIGHUP, a client's applyUpdate, the watcher) waits
+//! its turn and is planned when the running one is done, against the state it left. The plan itself is computed
+//! here from the live state (the engine is the only one that knows what runs), so `update`, SIGHUP and the config
+//! watcher all take the same path.
 
 use std::collections::BTreeSet;
 
@@ -11,7 +13,7 @@ use super::{open_log, Engine, ProcessKey};
 use crate::config::{DesiredState, LogLevel};
 use crate::events::EventPool;
 use crate::logs::mainlog;
-use crate::process::state::{Input, RequestId};
+use crate::process::state::{Input, Mood, ProcessState, RequestId};
 use crate::reconcile::plan::{plan, render_plan, Change, LiveView, Plan, Step};
 
 /// Where an update came from: decides how the plan is logged.
@@ -43,10 +45,24 @@ pub(super) struct ApplyJob {
     next: DesiredState,
     waiting: BTreeSet<ProcessKey>,
     reply: Option<oneshot::Sender<Result<Plan, String>>>,
+    /// Updates asked for while this one waits, in arrival order. Each is planned only when its turn comes: a plan
+    /// made now would be against a state that is about to change.
+    queued: Vec<UpdateRequest>,
+}
+
+impl UpdateSource {
+    /// How the main log names where an update came from.
+    fn origin(self) -> &'static str {
+        match self {
+            UpdateSource::Client => "update requested",
+            UpdateSource::Hangup => "SIGHUP: config reread",
+            UpdateSource::Watcher => "config files changed",
+        }
+    }
 }
 
 impl Engine {
-    /// What runs now, for the planner.
+    /// What runs now (and what gave up), for the planner.
     pub(super) fn live_view(&self) -> LiveView {
         let running = self
             .children
@@ -54,7 +70,13 @@ impl Engine {
             .filter(|(_, child)| !child.process.state().is_stopped() || child.process.pid() != 0)
             .map(|(key, _)| key.clone())
             .collect();
-        LiveView { running }
+        let fatal = self
+            .children
+            .iter()
+            .filter(|(_, child)| child.process.state() == ProcessState::Fatal)
+            .map(|(key, _)| key.clone())
+            .collect();
+        LiveView { running, fatal }
     }
 
     /// The config to move to: `next`, or for a group-limited update the live config with only those groups taken
@@ -112,21 +134,35 @@ impl Engine {
             }
             return;
         }
-        if self.apply_job.is_some() {
-            if let Some(reply) = reply {
-                let _ = reply.send(Err("an update is already being applied".into()));
-            }
-            return;
-        }
-        if source != UpdateSource::Client || !plan.is_empty() {
-            let origin = match source {
-                UpdateSource::Client => "update requested",
-                UpdateSource::Hangup => "SIGHUP: config reread",
-                UpdateSource::Watcher => "config files changed",
-            };
+        if let Some(job) = &mut self.apply_job {
+            // Dropping it would lose the edit it carries (a second SIGHUP used to vanish without a word).
             mainlog::log(
                 LogLevel::Info,
-                &format!("{origin}; plan:\n{}", render_plan(&plan, false).trim_end()),
+                &format!(
+                    "{}: an update is being applied; this one follows it",
+                    source.origin()
+                ),
+            );
+            job.queued.push(UpdateRequest {
+                next,
+                groups,
+                dry_run,
+                source,
+                reply,
+            });
+            return;
+        }
+        // An empty plan is worth a line only after SIGHUP, which someone sent on purpose and waits to see answered.
+        // The watcher rereads on any change in the config's directories, the main log's own lines included when it
+        // lives there: logging "nothing to do" would be such a change, and the reread would come round forever.
+        if source == UpdateSource::Hangup || !plan.is_empty() {
+            mainlog::log(
+                LogLevel::Info,
+                &format!(
+                    "{}; plan:\n{}",
+                    source.origin(),
+                    render_plan(&plan, false).trim_end()
+                ),
             );
         }
         // Later rereads and addProcessGroup see the config we are moving to.
@@ -155,6 +191,7 @@ impl Engine {
             next: target,
             waiting,
             reply,
+            queued: Vec::new(),
         });
         self.advance_apply();
     }
@@ -174,14 +211,44 @@ impl Engine {
             return;
         };
         let ApplyJob {
-            plan, next, reply, ..
+            plan,
+            next,
+            reply,
+            queued,
+            ..
         } = job;
         self.apply_steps(&plan, next);
         for change in &plan.changes {
             log_change(change);
         }
         if let Some(reply) = reply {
-            let _ = reply.send(Ok(plan));
+            let answer = if self.mood == Mood::Running {
+                Ok(plan)
+            } else {
+                Err("supervisord is shutting down".to_string())
+            };
+            let _ = reply.send(answer);
+        }
+        self.run_queued(queued);
+    }
+
+    /// Plans and applies the updates that waited, in order, until one has to wait for its stops in turn; that one
+    /// takes the rest along.
+    fn run_queued(&mut self, queued: Vec<UpdateRequest>) {
+        let mut queued = queued.into_iter();
+        while let Some(request) = queued.next() {
+            if self.mood != Mood::Running {
+                // A shutdown or restart began meanwhile: what waited is moot, as it would be if it came now.
+                if let Some(reply) = request.reply {
+                    let _ = reply.send(Err("supervisord is shutting down".into()));
+                }
+                continue;
+            }
+            self.update(request);
+            if let Some(job) = &mut self.apply_job {
+                job.queued.extend(queued);
+                return;
+            }
         }
     }
 
@@ -240,6 +307,11 @@ impl Engine {
         }
         for name in added_groups {
             self.on_group_added(&name);
+        }
+        if self.mood != Mood::Running {
+            // A shutdown or restart began while the stops were awaited: a process started now would be one the
+            // shutdown has already passed over, and supervisord would wait for it forever.
+            return;
         }
         for key in starts {
             self.feed(
