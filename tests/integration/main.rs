@@ -1,6 +1,7 @@
 //! One integration-test binary: it runs the real binaries, and the reference (Supervisor 4.3.0 in a venv under
 //! `target/`) for differential tests.
 
+mod browser;
 mod check_config;
 mod config_snapshots;
 mod differential_config;
@@ -9,6 +10,7 @@ mod harness;
 mod http_server;
 mod lifecycle;
 mod man_and_sample;
+mod metrics;
 mod reference;
 mod reload;
 mod web_ui;
