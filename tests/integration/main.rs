@@ -1,6 +1,7 @@
 //! One integration-test binary: it runs the real binaries, and the reference (Supervisor 4.3.0 in a venv under
 //! `target/`) for differential tests.
 
+mod browser;
 mod check_config;
 mod config_snapshots;
 mod differential_config;
@@ -10,6 +11,7 @@ mod http_server;
 mod lifecycle;
 mod lifecycle_diff;
 mod man_and_sample;
+mod metrics;
 mod reference;
 mod reload;
 mod web_ui;
