@@ -564,6 +564,8 @@ impl Engine {
         groups.reverse();
         self.stopping_groups = groups;
         self.stop_next_group();
+        // Supervisor names what it waits for in the same pass that sends the first stop signals.
+        self.report_waiting();
     }
 
     /// Sends the stop to the next group (all its processes at once, in descending priority).

@@ -547,6 +547,14 @@ mod tests {
         let fifo = directory.path().join("out.fifo");
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600))
             .expect("mkfifo");
+        // A read-write descriptor held for the whole test: with it the FIFO always has a writer and a reader, so
+        // the reader thread cannot see end-of-file while reopen() has the log closed (and the reopen cannot block
+        // for want of a reader). Dropped last, it lets the reader finish.
+        let keeper = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&fifo)
+            .expect("open keeper");
         let reader_path = fifo.clone();
         let reader = std::thread::spawn(move || std::fs::read(reader_path).expect("read fifo"));
         let mut log = RotatingFile::open(&fifo, 1, 3).expect("open fifo");
@@ -563,6 +571,7 @@ mod tests {
         log.write(b"after clear\n").expect("write fifo");
         expected.extend_from_slice(b"after clear\n");
         drop(log);
+        drop(keeper);
         assert_eq!(reader.join().expect("reader thread"), expected);
         assert!(fifo.exists(), "the FIFO is never renamed or removed");
         assert!(!backup_path(&fifo, 1).exists());
