@@ -3,6 +3,7 @@
 
 mod check_config;
 mod config_snapshots;
+mod ctl;
 mod differential_config;
 mod harness;
 mod lifecycle;
