@@ -67,6 +67,10 @@ pub enum CallError {
     Disconnected,
     /// The response was not XML-RPC (`ExpatError` and friends in Python).
     Malformed(String),
+    /// Ctrl-C while waiting (Python's `KeyboardInterrupt`).
+    Interrupted,
+    /// `OverflowError` from the marshaller: an int argument outside 32 bits.
+    IntOverflow,
 }
 
 impl CallError {
@@ -113,14 +117,36 @@ pub enum Raised {
 
 impl From<CallError> for Raised {
     fn from(error: CallError) -> Self {
-        Raised::Exception(Exception::Call(error))
+        match error {
+            CallError::Interrupted => Raised::Interrupt,
+            error => Raised::Exception(Exception::Call(error)),
+        }
     }
 }
 
-/// The line Supervisor prints for an exception: `error: <class>, <str(value)>: file: <file> line: <n>`. The file
-/// is the innermost frame's source file; Python prints its absolute path, we print it relative to the library
-/// directory it lives in, since there is no Python installation to point at.
+/// What Python would report of an exception: its class, `str()` of it, and the source file and line it was raised
+/// at. The file is given relative to the library directory it lives in (Python prints an absolute path), since there
+/// is no Python installation to point at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PythonError {
+    pub class: &'static str,
+    pub value: String,
+    pub file: &'static str,
+    pub line: u32,
+}
+
+/// The line Supervisor prints for an exception a command did not handle:
+/// `error: <class 'X'>, <str(value)>: file: <file> line: <n>`.
 pub fn render_exception(exception: &Exception) -> String {
+    let error = python_error(exception);
+    format!(
+        "error: <class '{}'>, {}: file: {} line: {}",
+        error.class, error.value, error.file, error.line
+    )
+}
+
+/// The Python exception each failure stands for, with where Supervisor 4.3.0 on CPython 3.11 raises it.
+pub fn python_error(exception: &Exception) -> PythonError {
     let (class, value, file, line): (&str, String, &str, u32) = match exception {
         Exception::Call(CallError::Fault(fault)) => (
             "xmlrpc.client.Fault",
@@ -187,6 +213,15 @@ pub fn render_exception(exception: &Exception) -> String {
             *line,
         ),
         Exception::PasswordEof => ("EOFError", String::new(), "getpass.py", 148),
+        Exception::Call(CallError::IntOverflow) => (
+            "OverflowError",
+            "int exceeds XML-RPC limits".into(),
+            "xmlrpc/client.py",
+            552,
+        ),
+        Exception::Call(CallError::Interrupted) => {
+            ("KeyboardInterrupt", String::new(), "selectors.py", 468)
+        }
         Exception::Value { message, line } => (
             "ValueError",
             message.clone(),
@@ -194,7 +229,12 @@ pub fn render_exception(exception: &Exception) -> String {
             *line,
         ),
     };
-    format!("error: <class '{class}'>, {value}: file: {file} line: {line}")
+    PythonError {
+        class,
+        value,
+        file,
+        line,
+    }
 }
 
 /// The `OSError` subclass Python raises for an errno.
@@ -367,6 +407,22 @@ pub fn parse_line(line: &str) -> Option<(Option<String>, String, String)> {
     Some((Some(command), argument, line))
 }
 
+/// Python's `int(text)` for a byte count. A valid int beyond `i64` saturates: Supervisor passes it on and the
+/// marshaller refuses it (ints are 32-bit), which saturating keeps.
+fn python_int(text: &str) -> Option<i64> {
+    match crate::config::datatypes::integer(text) {
+        Ok(number) => Some(number),
+        Err(message) if message.starts_with("Python int too large") => {
+            Some(if text.trim_start().starts_with('-') {
+                i64::MIN + 1
+            } else {
+                i64::MAX
+            })
+        }
+        Err(_) => None,
+    }
+}
+
 /// Python's `str.split()`.
 fn split_words(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_string).collect()
@@ -460,8 +516,7 @@ impl<C: Console> Controller<C> {
         };
         let result = match self.run(command, &argument) {
             Err(Raised::Exception(Exception::Call(CallError::Protocol {
-                status: 401,
-                reason,
+                status: 401, ..
             }))) => {
                 self.output("Server requires authentication");
                 if self.interactive {
@@ -477,7 +532,6 @@ impl<C: Console> Controller<C> {
                 self.exitstatus = exit::GENERIC;
                 // Supervisor's `onecmd` falls through to a second `do_func(arg)` here, outside the handler that
                 // printed the message: the command runs again and its 401 is reported as an error.
-                let _ = reason;
                 self.run(command, &argument)
             }
             other => other,
@@ -582,19 +636,8 @@ impl<C: Console> Controller<C> {
                     self.exitstatus = exit::NOT_RUNNING;
                     Ok(false)
                 }
-                _ => {
-                    // A fault or a socket error sets 1 before re-raising; other errors pass through untouched.
-                    if matches!(
-                        error,
-                        CallError::Fault(_)
-                            | CallError::Socket { .. }
-                            | CallError::Disconnected
-                            | CallError::Resolve { .. }
-                    ) {
-                        self.exitstatus = exit::GENERIC;
-                    }
-                    Err(error.into())
-                }
+                // Anything else escapes to `onecmd`, which reports it and sets status 1.
+                _ => Err(error.into()),
             },
         }
     }
@@ -656,9 +699,9 @@ impl<C: Console> Controller<C> {
             if what == "f" {
                 n_bytes = None;
             } else {
-                match crate::config::datatypes::integer(what) {
-                    Ok(number) => n_bytes = Some(number),
-                    Err(_) => {
+                match python_int(what) {
+                    Some(number) => n_bytes = Some(number),
+                    None => {
                         self.output(&format!("Error: bad argument {modifier}"));
                         self.exitstatus = exit::GENERIC;
                         return Ok(false);
@@ -728,9 +771,9 @@ impl<C: Console> Controller<C> {
             if what == "f" {
                 return self.follow("/mainlogtail");
             }
-            match crate::config::datatypes::integer(what) {
-                Ok(number) => n_bytes = number,
-                Err(_) => {
+            match python_int(what) {
+                Some(number) => n_bytes = number,
+                None => {
                     self.output(&format!("Error: bad argument {modifier}"));
                     self.exitstatus = exit::GENERIC;
                     return Ok(false);

@@ -21,7 +21,7 @@ use rustyline::{CompletionType, Config, Context, Editor, Helper};
 
 use super::controller::{Backend, Console, Controller, Input, Raised, ServerSettings};
 use super::format::{py_str, COMMAND_NAMES};
-use super::terminal::{read_password, PlainConsole};
+use super::terminal::{interrupted, read_password, PlainConsole, SigintGuard};
 use super::xmlrpc::Value;
 
 /// GNU readline's word delimiters as Python sets them, less `:`, `*` and `-`, which supervisorctl removes so that
@@ -324,6 +324,9 @@ pub fn run(
     };
     let mut controller = Controller::new(server, true, backend, console);
     let prompt = format!("{prompt}> ");
+    // Ctrl-C ends the shell with an empty line wherever it comes (Python's KeyboardInterrupt, caught by
+    // `exec_cmdloop`), except inside `tail -f` and `fg`, which catch it themselves.
+    let _sigint = SigintGuard::install();
     let mut queued = Some("status".to_string());
     loop {
         let line = match queued.take() {
@@ -345,6 +348,10 @@ pub fn run(
             }
         };
         match controller.onecmd(&line) {
+            Ok(false) if interrupted() => {
+                controller.console.write_out("\n");
+                break;
+            }
             Ok(false) => {}
             Ok(true) => break,
             Err(Raised::Interrupt) => {

@@ -9,7 +9,7 @@
 //! Does not own: line editing, completion and history (`shell.rs`).
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -29,8 +29,18 @@ pub fn interrupted() -> bool {
     SIGINT_SEEN.load(Ordering::SeqCst)
 }
 
-/// While alive, SIGINT sets a flag instead of ending the process (Python's `KeyboardInterrupt`, caught by
-/// `tail -f` and `fg`); dropping it restores what was there before.
+/// How many [`SigintGuard`]s are alive: while any is, blocking calls watch for Ctrl-C.
+static GUARDS: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether Ctrl-C is being caught (a [`SigintGuard`] is alive) rather than ending the process.
+pub fn watching_interrupts() -> bool {
+    GUARDS.load(Ordering::SeqCst) > 0
+}
+
+/// While alive, SIGINT sets a flag instead of ending the process: Python's `KeyboardInterrupt`, which the shell,
+/// `tail -f` and `fg` catch. System calls are not restarted, so a blocking read of stdin returns and sees the flag.
+/// Dropping the guard restores what was there before and forgets the Ctrl-C (the code that installed the guard has
+/// handled it).
 pub struct SigintGuard {
     previous: Option<SigAction>,
 }
@@ -40,17 +50,20 @@ impl SigintGuard {
         SIGINT_SEEN.store(false, Ordering::SeqCst);
         let action = SigAction::new(
             SigHandler::Handler(on_sigint),
-            SaFlags::SA_RESTART,
+            SaFlags::empty(),
             SigSet::empty(),
         );
         // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
         let previous = unsafe { sigaction(Signal::SIGINT, &action) }.ok();
+        GUARDS.fetch_add(1, Ordering::SeqCst);
         SigintGuard { previous }
     }
 }
 
 impl Drop for SigintGuard {
     fn drop(&mut self) {
+        GUARDS.fetch_sub(1, Ordering::SeqCst);
+        SIGINT_SEEN.store(false, Ordering::SeqCst);
         if let Some(previous) = &self.previous {
             // SAFETY: restores the disposition sigaction returned, which was valid when it was replaced.
             let _ = unsafe { sigaction(Signal::SIGINT, previous) };
@@ -88,22 +101,25 @@ impl StdinLines {
         None
     }
 
-    /// One `read(2)` of fd 0 into the buffer.
-    fn fill(&mut self) {
+    /// One `read(2)` of fd 0 into the buffer; `false` when Ctrl-C interrupted it.
+    fn fill(&mut self) -> bool {
         let mut chunk = [0u8; 4096];
         loop {
             // SAFETY: reads into a buffer of the length given.
             let n_read = unsafe { nix::libc::read(0, chunk.as_mut_ptr().cast(), chunk.len()) };
             if n_read > 0 {
                 self.buffer.extend_from_slice(&chunk[..n_read as usize]);
-                return;
+                return true;
             }
-            if n_read == 0
-                || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted
-            {
-                self.eof = true;
-                return;
+            let error = std::io::Error::last_os_error();
+            if n_read < 0 && error.kind() == std::io::ErrorKind::Interrupted {
+                if interrupted() {
+                    return false;
+                }
+                continue;
             }
+            self.eof = true;
+            return true;
         }
     }
 }
@@ -117,7 +133,9 @@ pub fn read_stdin_line() -> Input {
         if let Some(input) = stdin.take_line() {
             return input;
         }
-        stdin.fill();
+        if !stdin.fill() {
+            return Input::Interrupted;
+        }
     }
 }
 
@@ -138,7 +156,9 @@ pub fn poll_stdin_line(timeout: Duration) -> Option<Input> {
     // SAFETY: one valid pollfd.
     let n_ready = unsafe { nix::libc::poll(&mut poll_fd, 1, timeout_ms) };
     if n_ready > 0 {
-        stdin.fill();
+        if !stdin.fill() {
+            return Some(Input::Interrupted);
+        }
         return stdin.take_line();
     }
     None

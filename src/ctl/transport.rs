@@ -19,10 +19,11 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::controller::{
-    Backend, CallError, Console, FollowEnd, ForegroundEnd, Input, ServerSettings,
+    python_error, Backend, CallError, Console, Exception, FollowEnd, ForegroundEnd, Input,
+    ServerSettings,
 };
 use super::format::py_bytes_repr;
-use super::terminal::{interrupted, poll_stdin_line, SigintGuard};
+use super::terminal::{interrupted, poll_stdin_line, watching_interrupts, SigintGuard};
 use super::xmlrpc::{decode_response, encode_call, Value};
 
 /// Where a server URL points.
@@ -194,7 +195,7 @@ async fn call_async(
     params: &[Value],
 ) -> Result<Value, CallError> {
     let endpoint = parse_serverurl(&server.serverurl)?;
-    let body = encode_call(method, params);
+    let body = encode_call(method, params).map_err(|_| CallError::IntOverflow)?;
     let host = match &endpoint {
         Endpoint::Unix { .. } => "localhost".to_string(),
         Endpoint::Tcp { host, port, .. } if *port == 80 => host.clone(),
@@ -276,15 +277,12 @@ async fn open_stream(server: &ServerSettings, path: &str) -> Result<Incoming, St
         .body(Full::new(Bytes::new()))
         .map_err(|error| format!("Cannot connect, error: {error}"))?;
     let response = send(&endpoint, request).await.map_err(|error| {
-        let rendered =
-            super::controller::render_exception(&super::controller::Exception::Call(error));
-        // "error: <class 'X'>, value: file: ..." becomes "Cannot connect, error: <class 'X'> (value)".
-        let body = rendered.trim_start_matches("error: ");
-        let (class, rest) = body.split_once(", ").unwrap_or((body, ""));
-        let value = rest
-            .rsplit_once(": file: ")
-            .map_or(rest, |(value, _)| value);
-        format!("Cannot connect, error: {class} ({value})")
+        // `HTTPHandler.handle_error`: 'Cannot connect, error: %s (%s)' % (type, value).
+        let python = python_error(&Exception::Call(error));
+        format!(
+            "Cannot connect, error: <class '{}'> ({})",
+            python.class, python.value
+        )
     })?;
     if response.status() != hyper::StatusCode::OK {
         return Err(format!(
@@ -358,7 +356,25 @@ impl Backend for HttpBackend {
         method: &str,
         params: &[Value],
     ) -> Result<Value, CallError> {
-        self.runtime.block_on(call_async(server, method, params))
+        if !watching_interrupts() {
+            return self.runtime.block_on(call_async(server, method, params));
+        }
+        // In the shell, Ctrl-C abandons the call (Python's KeyboardInterrupt ends the shell).
+        self.runtime.block_on(async {
+            let mut ticker = tokio::time::interval(POLL_INTERVAL);
+            let call = call_async(server, method, params);
+            tokio::pin!(call);
+            loop {
+                tokio::select! {
+                    result = &mut call => return result,
+                    _ = ticker.tick() => {
+                        if interrupted() {
+                            return Err(CallError::Interrupted);
+                        }
+                    }
+                }
+            }
+        })
     }
 
     fn follow(&self, server: &ServerSettings, path: &str, console: &mut dyn Console) -> FollowEnd {

@@ -107,8 +107,19 @@ pub enum DecodeError {
     BadScalar { kind: &'static str, text: String },
 }
 
+/// Why a call could not be encoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncodeError {
+    /// Python's `OverflowError`: XML-RPC ints are 32-bit.
+    #[error("int exceeds XML-RPC limits")]
+    IntOverflow,
+}
+
 /// A call as Python's `xmlrpc.client.dumps(params, method)` writes it.
-pub fn encode_call(method: &str, params: &[Value]) -> String {
+pub fn encode_call(method: &str, params: &[Value]) -> Result<String, EncodeError> {
+    if params.iter().any(has_overflowing_int) {
+        return Err(EncodeError::IntOverflow);
+    }
     let mut out = String::from("<?xml version='1.0'?>\n<methodCall>\n<methodName>");
     out.push_str(&escape(method));
     out.push_str("</methodName>\n<params>\n");
@@ -118,7 +129,19 @@ pub fn encode_call(method: &str, params: &[Value]) -> String {
         out.push_str("</param>\n");
     }
     out.push_str("</params>\n</methodCall>\n");
-    out
+    Ok(out)
+}
+
+/// Whether a value holds an int Python's marshaller refuses (outside `i32`).
+fn has_overflowing_int(value: &Value) -> bool {
+    match value {
+        Value::Int(number) => i32::try_from(*number).is_err(),
+        Value::Array(items) => items.iter().any(has_overflowing_int),
+        Value::Struct(members) => members
+            .iter()
+            .any(|(_, member)| has_overflowing_int(member)),
+        _ => false,
+    }
 }
 
 /// Python's `Marshaller.__dump` for one value, including the newline it writes after `</value>`.
@@ -539,8 +562,21 @@ mod tests {
             ),
         ];
         for (method, params, expected) in cases {
-            assert_eq!(encode_call(method, params), *expected, "{method}");
+            assert_eq!(
+                encode_call(method, params).as_deref(),
+                Ok(*expected),
+                "{method}"
+            );
         }
+    }
+
+    #[test]
+    fn ints_beyond_32_bits_are_refused_as_python_does() {
+        let call = |number: i64| encode_call("m", &[Value::Array(vec![Value::Int(number)])]);
+        assert!(call(i64::from(i32::MAX)).is_ok());
+        assert!(call(i64::from(i32::MIN)).is_ok());
+        assert_eq!(call(i64::from(i32::MAX) + 1), Err(EncodeError::IntOverflow));
+        assert_eq!(call(i64::from(i32::MIN) - 1), Err(EncodeError::IntOverflow));
     }
 
     #[test]

@@ -560,6 +560,10 @@ fn read_only_commands_and_usage_errors_match_the_reference() {
         "tail quick stderr",
         "tail -5 quick",
         "tail -5 quick STDERR",
+        "tail --5 quick",
+        "tail -0 quick",
+        "tail -2147483649 quick",
+        "tail -99999999999999999999999 quick",
         "tail -x quick",
         "tail quick bogus",
         "tail a b c d",
@@ -911,7 +915,8 @@ fn options_config_files_and_unreachable_servers_match_the_reference() {
 // Streams: `tail -f`, `maintail -f`, `fg`.
 // ---------------------------------------------------------------------------------------------------------------
 
-/// Runs a client until its stdout contains `until`, then sends Ctrl-C (SIGINT) and collects everything.
+/// Runs a client (with a stdin that stays open and silent) until its stdout contains `until`, then sends Ctrl-C
+/// (SIGINT) and collects everything.
 fn run_until_then_interrupt(
     client: Client,
     target: &Target,
@@ -919,7 +924,8 @@ fn run_until_then_interrupt(
     until: &str,
 ) -> Outcome {
     let args: Vec<String> = args.iter().map(|arg| target.fill(arg)).collect();
-    let mut child = spawn_client(client, target, &args, Stdio::null());
+    let mut child = spawn_client(client, target, &args, Stdio::piped());
+    let stdin = child.stdin.take();
     let stdout = collect_in_background(child.stdout.take().expect("stdout piped"));
     let stderr = collect_in_background(child.stderr.take().expect("stderr piped"));
     let start = Instant::now();
@@ -933,6 +939,7 @@ fn run_until_then_interrupt(
     // SAFETY: kill(2) has no memory-safety preconditions.
     unsafe { nix::libc::kill(child.id() as i32, nix::libc::SIGINT) };
     let status = child.wait().expect("wait for supervisorctl");
+    drop(stdin);
     let read = |buffer: &Arc<Mutex<Vec<u8>>>| {
         // The reader threads finish when the pipes close; give them a moment after the exit.
         let start = Instant::now();
@@ -980,6 +987,8 @@ fn tail_follow_streams_until_ctrl_c_as_the_reference_does() {
             &["-c", "supervisord.conf", "tail", "-f", "quick", "stderr"][..],
             "err line\n",
         ),
+        // The shell, waiting for a line on a pipe.
+        (&["-c", "supervisord.conf"][..], "supervisor> "),
     ] {
         let expected = run_until_then_interrupt(Client::Reference, &target, args, until);
         let actual = run_until_then_interrupt(Client::Ours, &target, args, until);
