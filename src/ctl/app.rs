@@ -36,12 +36,15 @@ pub fn run(argv: &[String]) -> i32 {
         Ok(Invocation::Run(command_line)) => command_line,
         Err(message) => return usage(&message),
     };
-    // Without -c, the first default path that exists; none is fine (the defaults apply).
-    let config_path = command_line.configuration.clone().or_else(|| {
-        default_config_candidates(&argv0)
+    // Without -c, the first default path that exists; none is fine (the defaults apply). `-c ""` reads no file, as
+    // Supervisor tests the name for truth before reading it.
+    let config_path = match command_line.configuration.clone() {
+        Some(path) if path.is_empty() => None,
+        Some(path) => Some(path),
+        None => default_config_candidates(&argv0)
             .into_iter()
-            .find(|candidate| std::path::Path::new(candidate).exists())
-    });
+            .find(|candidate| std::path::Path::new(candidate).exists()),
+    };
     let host = SystemHost::new();
     let file_settings = match config_path {
         None => None,

@@ -866,6 +866,7 @@ fn options_config_files_and_unreachable_servers_match_the_reference() {
         "-s",
         "-c",
         "-c nonexistent.conf status",
+        "--configuration= status",
         "-s foo status",
         "-s http://x -s http://y",
         "-i -i status",
