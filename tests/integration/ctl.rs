@@ -499,7 +499,8 @@ fn standard_daemons<const N: usize>() -> [CtlDaemon; N] {
     let daemons =
         std::array::from_fn(|_| CtlDaemon::start(&format!("{SERVER_SECTIONS}{PROGRAMS}")));
     for daemon in &daemons {
-        daemon.daemon.wait_for_path("supervisor.sock");
+        // Supervisor writes its pidfile once its sockets listen.
+        daemon.daemon.wait_for_path("supervisord.pid");
         wait_for_status(&daemon.target(), initial_state_reached);
     }
     daemons
@@ -767,7 +768,7 @@ fn authentication_and_tcp_servers_match_the_reference() {
     let daemons = ports.map(start);
     let [ours, reference] = [0, 1].map(|index| {
         let daemon = &daemons[index].daemon;
-        daemon.wait_for_path("supervisor.sock");
+        daemon.wait_for_path("supervisord.pid");
         daemon.wait_for_line("success: cat entered RUNNING state", 1);
         Target {
             port: Some(ports[index]),
@@ -810,7 +811,7 @@ fn servers_without_the_supervisor_namespace_match_the_reference() {
     let daemon = CtlDaemon::start(
         "[unix_http_server]\nfile={dir}/supervisor.sock\n\n[supervisorctl]\nserverurl=unix://{dir}/supervisor.sock\n",
     );
-    daemon.daemon.wait_for_path("supervisor.sock");
+    daemon.daemon.wait_for_path("supervisord.pid");
     let target = daemon.target();
     let cases = with_config(&[
         "status", "version", "start x", "tail x", "avail", "reread", "pid",
