@@ -4,6 +4,7 @@
 //! `process::state`) does no IO and reads no clock.
 
 pub mod config;
+pub mod ctl;
 pub mod daemon;
 pub mod engine;
 pub mod events;

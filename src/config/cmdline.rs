@@ -290,7 +290,7 @@ pub fn parse_args_with_checks(
     args: &[String],
     check_value: &dyn Fn(&str, &str) -> Result<(), String>,
 ) -> Result<Invocation, String> {
-    let (parsed_options, positional) = getopt(args)?;
+    let (parsed_options, positional) = getopt(OPTIONS, args)?;
     if !positional.is_empty() {
         let quoted: Vec<String> = positional.iter().map(|arg| py_repr(arg)).collect();
         return Err(format!(
@@ -369,17 +369,21 @@ fn valued_field<'a>(command_line: &'a mut CommandLine, name: &str) -> &'a mut Op
 /// One option as getopt returns it: how Supervisor names it in messages (`-c`, or the full `--configuration` even
 /// when a prefix was typed) and its value (empty for flags).
 #[derive(Debug)]
-struct ParsedOption {
-    option: &'static CommandLineOption,
-    typed_as: String,
-    value: String,
+pub struct ParsedOption {
+    pub option: &'static CommandLineOption,
+    pub typed_as: String,
+    pub value: String,
 }
 
-/// Python's `getopt.getopt(args, shortopts, longopts)` over [`OPTIONS`], with its error texts.
+/// Python's `getopt.getopt(args, shortopts, longopts)` over an option table (supervisord's [`OPTIONS`], or
+/// supervisorctl's), with its error texts.
 ///
 /// Options end at `--` (which is dropped), at `-`, or at the first argument not starting with `-`; everything
 /// from there on is returned as positional.
-fn getopt(args: &[String]) -> Result<(Vec<ParsedOption>, Vec<String>), String> {
+pub fn getopt(
+    options: &'static [CommandLineOption],
+    args: &[String],
+) -> Result<(Vec<ParsedOption>, Vec<String>), String> {
     let mut parsed = Vec::new();
     let mut index = 0;
     while let Some(arg) = args.get(index) {
@@ -391,9 +395,9 @@ fn getopt(args: &[String]) -> Result<(Vec<ParsedOption>, Vec<String>), String> {
             break;
         }
         if let Some(long_text) = arg.strip_prefix("--") {
-            parse_long(long_text, args, &mut index, &mut parsed)?;
+            parse_long(options, long_text, args, &mut index, &mut parsed)?;
         } else {
-            parse_short_cluster(&arg[1..], args, &mut index, &mut parsed)?;
+            parse_short_cluster(options, &arg[1..], args, &mut index, &mut parsed)?;
         }
     }
     Ok((parsed, args[index..].to_vec()))
@@ -401,6 +405,7 @@ fn getopt(args: &[String]) -> Result<(Vec<ParsedOption>, Vec<String>), String> {
 
 /// getopt's `do_longs`: `--name`, `--name=value` or `--name value`, where `name` may be a unique prefix.
 fn parse_long(
+    options: &'static [CommandLineOption],
     long_text: &str,
     args: &[String],
     index: &mut usize,
@@ -410,7 +415,7 @@ fn parse_long(
         Some((name, value)) => (name, Some(value)),
         None => (long_text, None),
     };
-    let option = find_long(typed_name)?;
+    let option = find_long(options, typed_name)?;
     let long = option
         .long
         .expect("find_long returns only options with a long name");
@@ -440,14 +445,17 @@ fn parse_long(
 }
 
 /// getopt's `long_has_args`: an exact name wins, otherwise the typed text must be a prefix of exactly one name.
-fn find_long(typed_name: &str) -> Result<&'static CommandLineOption, String> {
-    if let Some(exact) = OPTIONS
+fn find_long(
+    options: &'static [CommandLineOption],
+    typed_name: &str,
+) -> Result<&'static CommandLineOption, String> {
+    if let Some(exact) = options
         .iter()
         .find(|option| option.long == Some(typed_name))
     {
         return Ok(exact);
     }
-    let mut candidates = OPTIONS.iter().filter(|option| {
+    let mut candidates = options.iter().filter(|option| {
         option.prefix_matches && option.long.is_some_and(|long| long.starts_with(typed_name))
     });
     match (candidates.next(), candidates.next()) {
@@ -460,6 +468,7 @@ fn find_long(typed_name: &str) -> Result<&'static CommandLineOption, String> {
 /// getopt's `do_shorts`: a cluster such as `-nk`, where a valued option takes the rest of the cluster (`-cfile`)
 /// or, when the cluster ends with it, the next argument (`-nc file`).
 fn parse_short_cluster(
+    options: &'static [CommandLineOption],
     cluster: &str,
     args: &[String],
     index: &mut usize,
@@ -468,7 +477,7 @@ fn parse_short_cluster(
     let mut rest = cluster;
     while let Some(letter) = rest.chars().next() {
         rest = &rest[letter.len_utf8()..];
-        let Some(option) = OPTIONS.iter().find(|option| option.short == Some(letter)) else {
+        let Some(option) = options.iter().find(|option| option.short == Some(letter)) else {
             return Err(format!("option -{letter} not recognized"));
         };
         let value = if option.kind == OptionKind::Valued {

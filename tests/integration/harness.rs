@@ -252,6 +252,23 @@ impl Daemon {
         }
     }
 
+    /// Waits until the file `name` in the daemon's directory exists (a socket, a pidfile); panics after [`DEADLINE`].
+    pub fn wait_for_path(&self, name: &str) -> PathBuf {
+        let path = self.path(name);
+        let start = Instant::now();
+        while !path.exists() {
+            if start.elapsed() > DEADLINE {
+                panic!(
+                    "timed out waiting for {}; main log:\n{}",
+                    path.display(),
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        path
+    }
+
     /// Sends `signal` to the daemon.
     pub fn signal(&self, signal: i32) {
         // SAFETY: kill(2) has no memory-safety preconditions.

@@ -4,6 +4,7 @@
 mod browser;
 mod check_config;
 mod config_snapshots;
+mod ctl;
 mod differential_config;
 mod events;
 mod harness;
