@@ -215,6 +215,8 @@ fn run(loaded: Loaded, reread: Reread) -> Result<(), String> {
                             }
                         },
                     };
+                    // Supervisor reopens its main log on a restart (it may have been moved or removed).
+                    mainlog::reopen();
                     if let Some(next) = next {
                         for (level, message) in &next.messages {
                             mainlog::log(*level, message);

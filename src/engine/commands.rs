@@ -486,12 +486,13 @@ impl Engine {
         reply: oneshot::Sender<Result<Outcomes, Fault>>,
     ) {
         let number = datatypes::signal_number(&signal);
-        // A single process's bad signal is refused before its name is even looked at.
-        if matches!(target, Target::Process(ref name) if !name.ends_with(":*") && !name.ends_with(':'))
-            && number.is_err()
-        {
-            let _ = reply.send(Err(Fault::new(codes::BAD_SIGNAL, signal)));
-            return;
+        // signalProcess looks the name up first (BAD_NAME), then refuses a bad signal for a single process; for a
+        // group each member's result carries the BAD_SIGNAL.
+        if let Target::Process(name) = &target {
+            if let (Ok(Resolved::Process(_)), Err(_)) = (self.resolve(name), &number) {
+                let _ = reply.send(Err(Fault::new(codes::BAD_SIGNAL, signal)));
+                return;
+            }
         }
         let Some((aggregate, members)) =
             self.begin_request(&target, reply, ProcessState::is_signallable)
@@ -533,22 +534,32 @@ impl Engine {
             },
         };
         let mut waits = Vec::new();
-        let mut outcomes = Vec::new();
         for key in keys {
+            let mut acknowledgements = Vec::new();
             if let Some(child) = self.children.get(&key) {
                 for control in &child.output_controls {
                     let (done, acknowledged) = oneshot::channel();
                     if control.send(super::output::Control::Clear(done)).is_ok() {
-                        waits.push(acknowledged);
+                        acknowledgements.push(acknowledged);
                     }
                 }
             }
-            outcomes.push((process_ref(&key), Ok(())));
+            waits.push((key, acknowledgements));
         }
-        // The output tasks own the files; answer once each has cleared its own.
+        // The output tasks own the files; answer once each has cleared its own (FAILED: name if one could not).
         tokio::spawn(async move {
-            for acknowledged in waits {
-                let _ = acknowledged.await;
+            let mut outcomes = Vec::new();
+            for (key, acknowledgements) in waits {
+                let mut cleared = true;
+                for acknowledged in acknowledgements {
+                    cleared &= acknowledged.await.unwrap_or(true);
+                }
+                let outcome = if cleared {
+                    Ok(())
+                } else {
+                    Err(Fault::new(codes::FAILED, namespec(&key)))
+                };
+                outcomes.push((process_ref(&key), outcome));
             }
             let _ = reply.send(Ok(outcomes));
         });

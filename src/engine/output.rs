@@ -131,8 +131,8 @@ impl ChannelSink {
 /// What the engine can ask of an output task.
 #[derive(Debug)]
 pub enum Control {
-    /// clearProcessLogs: truncate the log file (Supervisor unlinks and recreates it); answer when done.
-    Clear(oneshot::Sender<()>),
+    /// clearProcessLogs: truncate the log file (Supervisor unlinks and recreates it); answer whether it worked.
+    Clear(oneshot::Sender<bool>),
     /// The log settings changed while the process runs: new rotation limits.
     SetLimits { maxbytes: i64, backups: i64 },
     /// The log file moved (or went away), or syslog was switched: write here from now on.
@@ -191,12 +191,14 @@ pub async fn pump(
             }
             Some(control) = controls.recv() => match control {
                 Control::Clear(done) => {
+                    let mut cleared = true;
                     if let Some(file) = &mut sink.file {
                         if let Err(error) = file.clear() {
                             mainlog::log(LogLevel::Error, &format!("cannot clear {}: {error}", file.path().display()));
+                            cleared = false;
                         }
                     }
-                    let _ = done.send(());
+                    let _ = done.send(cleared);
                 }
                 Control::SetLimits { maxbytes, backups } => {
                     if let Some(file) = &mut sink.file {

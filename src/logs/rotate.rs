@@ -555,8 +555,14 @@ mod tests {
             .write(true)
             .open(&fifo)
             .expect("open keeper");
-        let reader_path = fifo.clone();
-        let reader = std::thread::spawn(move || std::fs::read(reader_path).expect("read fifo"));
+        // The reader's end is opened here, not in its thread: a thread slow to start could otherwise open it after
+        // every writer is gone and wait for one forever.
+        let mut reader_end = std::fs::File::open(&fifo).expect("open reader end");
+        let reader = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut reader_end, &mut bytes).expect("read fifo");
+            bytes
+        });
         let mut log = RotatingFile::open(&fifo, 1, 3).expect("open fifo");
         let mut expected = Vec::new();
         for index in 0..100 {
