@@ -10,3 +10,4 @@ mod lifecycle;
 mod man_and_sample;
 mod reference;
 mod reload;
+mod rpc_api;
