@@ -750,7 +750,7 @@ impl Drop for Waker {
 // ---------------------------------------------------------------------------------------------------------------
 // The reference's supervisorctl against our daemon
 
-/// The programs of the supervisorctl session: running ones (one reading stdin, one that prints a line to each
+/// The programs the supervisorctl commands act on: running ones (one reading stdin, one that prints a line to each
 /// stream), a fatal one, a manual one, an unstartable one, a heterogeneous group and a numprocs one.
 const CTL_PROGRAMS: &str = r#"
 [program:cat]
@@ -794,7 +794,7 @@ numprocs=2
 startsecs=0
 "#;
 
-/// One step of the supervisorctl session.
+/// One step of the supervisorctl run.
 enum Step {
     /// `supervisorctl ARGS` (split at spaces): our exit status and stdout (normalised, see [`normalise_ctl`]);
     /// with `same`, the reference must print exactly the same (status, stdout and stderr).
@@ -886,9 +886,9 @@ fn original_config(changed: &str) -> String {
     )
 }
 
-/// The session, in order. Every command of spec C.4 but `open`, `fg` and `reload`, with its success and error
+/// The supervisorctl run, in order. Every command of spec C.4 but `open`, `fg` and `reload`, with its success and error
 /// forms.
-fn ctl_session() -> Vec<Step> {
+fn ctl_steps() -> Vec<Step> {
     vec![
         Step::Await("failing", "FATAL"),
         Step::Await("multi:multi_1", "RUNNING"),
@@ -1124,8 +1124,8 @@ fn follow(daemon: &Daemon, args: &str, expected: &str) -> String {
     String::from_utf8_lossy(&seen).into_owned()
 }
 
-/// Runs the session against one daemon; one entry per step (config and await steps print nothing).
-fn run_session(daemon: &Daemon, steps: &[Step]) -> Vec<Printed> {
+/// Runs the steps against one daemon; one entry per step (config and await steps print nothing).
+fn run_ctl_steps(daemon: &Daemon, steps: &[Step]) -> Vec<Printed> {
     let socket = daemon.path("supervisor.sock");
     let _waker = Waker::start(socket.clone());
     let mut printed = Vec::new();
@@ -1164,15 +1164,15 @@ fn run_session(daemon: &Daemon, steps: &[Step]) -> Vec<Printed> {
 
 #[test]
 fn the_reference_supervisorctl_drives_our_daemon() {
-    let steps = ctl_session();
+    let steps = ctl_steps();
     let mut ours = start_daemon(Flavor::Ours, CTL_PROGRAMS);
     let mut reference = start_daemon(Flavor::Reference, CTL_PROGRAMS);
     let (ours_printed, reference_printed) = std::thread::scope(|scope| {
-        let ours_run = scope.spawn(|| run_session(&ours, &steps));
-        let reference_run = scope.spawn(|| run_session(&reference, &steps));
+        let ours_run = scope.spawn(|| run_ctl_steps(&ours, &steps));
+        let reference_run = scope.spawn(|| run_ctl_steps(&reference, &steps));
         (
-            ours_run.join().expect("our session"),
-            reference_run.join().expect("the reference's session"),
+            ours_run.join().expect("our run"),
+            reference_run.join().expect("the reference's run"),
         )
     });
     let mut failures = Vec::new();
