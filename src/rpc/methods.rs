@@ -19,7 +19,7 @@ use super::backend::{
 use super::encode::{capped_int, fault_struct, Reply};
 use super::help::{self, Method, MethodEntry, METHODS};
 use super::python::{str_repr, PyException, Value};
-use crate::logs::read::{read_file, tail_file, ReadLogError};
+use crate::logs::read::{read_file, tail_file, ReadLogError, Tail};
 
 /// `supervisor.getAPIVersion()`.
 pub const API_VERSION: &str = "3.0";
@@ -506,9 +506,20 @@ async fn run<B: Backend>(backend: &B, method: Method, params: &[Value]) -> Resul
             };
             let offset = params[1].to_int()?;
             let length = params[2].to_int()?;
-            let tail = tokio::task::spawn_blocking(move || tail_file(&path, offset, length))
-                .await
-                .map_err(|error| PyException::new("RuntimeError", error.to_string()))?;
+            let tail = tokio::task::spawn_blocking(move || {
+                // Python's `open()` refuses a directory (IsADirectoryError), which tailFile answers like any
+                // OSError: `['', offset, False]`. Rust opens one without complaint and its "size" is no file size.
+                if path.is_dir() {
+                    return Tail {
+                        bytes: Vec::new(),
+                        offset,
+                        overflow: false,
+                    };
+                }
+                tail_file(&path, offset, length)
+            })
+            .await
+            .map_err(|error| PyException::new("RuntimeError", error.to_string()))?;
             Ok(Reply::Array(vec![
                 Reply::Str(log_text(tail.bytes)),
                 Reply::Int(tail.offset),
@@ -811,6 +822,7 @@ mod tests {
             std::fs::write(logs.path().join("foo-stdout.log"), FOO_STDOUT).expect("write");
             std::fs::write(logs.path().join("foo-stderr.log"), FOO_STDERR).expect("write");
             std::fs::write(logs.path().join("supervisord.log"), MAIN_LOG).expect("write");
+            std::fs::create_dir(logs.path().join("a-directory")).expect("mkdir");
             Fake {
                 state: SupervisorState {
                     code: 1,
@@ -1040,6 +1052,8 @@ mod tests {
                 }
                 ("grp:a", Channel::Stdout) => Ok(Some(PathBuf::from("/nonexistent/a-stdout.log"))),
                 ("grp:a" | "grp:b", _) => Ok(None),
+                // A log path where a directory now stands.
+                ("dir", _) => Ok(Some(self.logs.path().join("a-directory"))),
                 _ => Err(Fault::new(codes::BAD_NAME, name)),
             }
         }
@@ -1835,6 +1849,9 @@ mod tests {
                 (tail("grp:b", "abc", "<nil/>"), "['', 0, False]"),
                 (tail("nosuch", "<int>0</int>", "<int>1</int>"), "<Fault 10: 'BAD_NAME: nosuch'>"),
                 (tail("grp:", "<int>0</int>", "<int>1</int>"), "<Fault 10: 'BAD_NAME: grp:'>"),
+                // A directory cannot be opened (Python: IsADirectoryError): FAILED to read, nothing to tail.
+                (read("dir", "<int>0</int>", "<int>0</int>"), "<Fault 30: 'FAILED'>"),
+                (tail("dir", "<int>5</int>", "<int>10</int>"), "['', 5, False]"),
                 (c("supervisor.tailProcessLog", &["foo", "<int>0</int>", "<int>3</int>"]), "['ld\\n', 12, True]"),
                 (c("supervisor.tailProcessStderrLog", &["grp:a", "<int>0</int>", "<int>3</int>"]), "['', 0, False]"),
                 (

@@ -15,4 +15,5 @@ mod man_and_sample;
 mod metrics;
 mod reference;
 mod reload;
+mod rpc_api;
 mod web_ui;
