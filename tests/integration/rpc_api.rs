@@ -359,35 +359,17 @@ const DELIBERATE_DIFFERENCES: &[(&str, &str, DifferenceCheck)] = &[
 /// Calls where ours differs from the reference because of a bug outside the RPC layer; left out of the equality
 /// until it is fixed. Each entry says what differs.
 const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
-    // known difference: the engine checks the signal before the name; Supervisor resolves the name first, so
-    // signalProcess('nosuch', 'BOGUS') is BAD_NAME there and BAD_SIGNAL in ours.
-    (
-        "signalProcess bad name and signal",
-        "BAD_SIGNAL before BAD_NAME",
-    ),
     // known difference: stdin is written by a task after the answer; a write to a closed stdin answers true the
     // first time (Supervisor writes at once and answers NO_FILE on EPIPE).
     (
         "sendProcessStdin closed stdin",
         "first write to a closed stdin answers true",
     ),
-    // known difference: the engine answers OK for clearProcessLogs whatever the output tasks did; Supervisor
-    // answers FAILED: name when unlinking the log fails (here: a directory stands in its place).
-    (
-        "clearProcessLogs running directory",
-        "clear failures are not reported",
-    ),
     // known difference: after reloadConfig, Supervisor's getAllConfigInfo shows the freshly read configs, whose
     // AUTO logs are not resolved yet ('auto'); ours shows the live processes' resolved paths.
     (
         "getAllConfigInfo after reread",
         "AUTO logs resolved after a reread",
-    ),
-    // known difference: Supervisor re-creates its main log on restart (the script removed it before); ours
-    // keeps writing to the removed file, so readLog answers NO_FILE after the restart.
-    (
-        "readLog after restart",
-        "restart does not reopen the main log",
     ),
 ];
 
