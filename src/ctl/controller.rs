@@ -1290,7 +1290,138 @@ impl<C: Console> Controller<C> {
         Ok(false)
     }
 
+    /// `update [--dry-run] [--json] [all | gname ...]`. Against supervisor-rs the server plans and applies the
+    /// minimal update itself (`supervisor_rs.planUpdate` / `applyUpdate`): only what changed is touched, and
+    /// `--dry-run` prints the plan with unified diffs. Against Python supervisord (no such methods) it drives
+    /// Supervisor's group-level sequence, as Supervisor's own client does.
     fn do_update(&mut self, argument: &str) -> CommandResult {
+        let words = split_words(argument);
+        let dry_run = words.iter().any(|word| word == "--dry-run");
+        let json = words.iter().any(|word| word == "--json");
+        let names: Vec<String> = words
+            .into_iter()
+            .filter(|word| word != "--dry-run" && word != "--json" && word != "all")
+            .collect();
+        let method = if dry_run {
+            "supervisor_rs.planUpdate"
+        } else {
+            "supervisor_rs.applyUpdate"
+        };
+        let params = [Value::Array(
+            names.iter().cloned().map(Value::String).collect(),
+        )];
+        match self.call(method, &params) {
+            Ok(plan) => {
+                self.show_plan(&plan, dry_run, json);
+                Ok(false)
+            }
+            Err(CallError::Fault(fault)) if fault.code == faults::UNKNOWN_METHOD => {
+                if dry_run || json {
+                    self.output("ERROR: this supervisord cannot plan updates (--dry-run and --json need supervisor-rs)");
+                    self.exitstatus = exit::GENERIC;
+                    return Ok(false);
+                }
+                self.do_supervisor_update(argument)
+            }
+            Err(CallError::Fault(fault)) => {
+                self.exitstatus = exit::GENERIC;
+                match fault.code {
+                    faults::SHUTDOWN_STATE => self.output("ERROR: already shutting down"),
+                    faults::BAD_NAME => self.output(&format!(
+                        "ERROR: no such group: {}",
+                        fault
+                            .string
+                            .strip_prefix("BAD_NAME: ")
+                            .unwrap_or(&fault.string)
+                    )),
+                    _ => self.output(&format!("ERROR: {}", fault.string)),
+                }
+                Ok(false)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Prints an update plan: the plan text (dry run), the JSON, or Supervisor's lines for what was applied
+    /// (`NAME: added process group`, `NAME: removed process group`, `NAME: updated process group`) followed by a
+    /// line for each process that was restarted, updated in place, added or removed.
+    fn show_plan(&mut self, plan: &Value, dry_run: bool, json: bool) {
+        let text_member = |name: &str| {
+            plan.member(name)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        if json {
+            self.output(&text_member("json"));
+            return;
+        }
+        if dry_run {
+            let text = text_member("text");
+            self.output(text.trim_end_matches('\n'));
+            return;
+        }
+        let changes = plan
+            .member("changes")
+            .and_then(Value::as_array)
+            .unwrap_or_default()
+            .to_vec();
+        let field = |change: &Value, name: &str| {
+            change
+                .member(name)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let mut updated_groups: Vec<String> = Vec::new();
+        let mut process_lines: Vec<(String, String)> = Vec::new();
+        for change in &changes {
+            let group = field(change, "group");
+            match field(change, "action").as_str() {
+                "add group" => self.output(&format!("{group}: added process group")),
+                "remove group" => self.output(&format!("{group}: removed process group")),
+                action => {
+                    let group_is_new_or_gone = changes.iter().any(|other| {
+                        field(other, "group") == group
+                            && matches!(
+                                field(other, "action").as_str(),
+                                "add group" | "remove group"
+                            )
+                    });
+                    if !group_is_new_or_gone && !updated_groups.contains(&group) {
+                        updated_groups.push(group.clone());
+                    }
+                    if action != "update group in place" || !group_is_new_or_gone {
+                        let fields: Vec<String> = change
+                            .member("fields")
+                            .and_then(Value::as_array)
+                            .unwrap_or_default()
+                            .iter()
+                            .filter_map(|value| value.as_str().map(str::to_string))
+                            .collect();
+                        let detail = if fields.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", fields.join(", "))
+                        };
+                        process_lines.push((
+                            group,
+                            format!("{}: {action}{detail}", field(change, "name")),
+                        ));
+                    }
+                }
+            }
+        }
+        for group in updated_groups {
+            self.output(&format!("{group}: updated process group"));
+            for (_, line) in process_lines.iter().filter(|(owner, _)| *owner == group) {
+                self.output(line);
+            }
+        }
+    }
+
+    /// Supervisor's own `update`: reread, then stop/remove/add whole groups through the standard methods.
+    fn do_supervisor_update(&mut self, argument: &str) -> CommandResult {
         let result = match self.call("supervisor.reloadConfig", &[]) {
             Ok(result) => result,
             Err(CallError::Fault(fault)) => {

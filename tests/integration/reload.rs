@@ -954,3 +954,63 @@ fn a_fatal_program_whose_command_is_fixed_is_started_by_the_update() {
     assert_eq!(count(&messages, "spawned: 'a'"), 1);
     assert_eq!(daemon.terminate(), Some(0));
 }
+
+/// Our supervisorctl's `update` against our daemon: `--dry-run` shows the plan and changes nothing, `--json` is
+/// the documented shape, and the update itself touches only what changed.
+#[test]
+fn our_supervisorctl_update_plans_and_applies_the_minimal_change() {
+    let server = "[unix_http_server]\nfile={dir}/supervisor.sock\n[supervisorctl]\nserverurl=unix://{dir}/supervisor.sock\n";
+    let mut daemon = Daemon::start(Flavor::Ours, &format!("{server}{TWO}"));
+    let messages = daemon.wait_for_line("entered RUNNING state", 2);
+    let (a, b) = (
+        spawned_pid(&messages, "a").expect("a"),
+        spawned_pid(&messages, "b").expect("b"),
+    );
+    let ctl = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_supervisorctl"))
+            .arg("-c")
+            .arg(daemon.path("supervisord.conf"))
+            .args(args)
+            .output()
+            .expect("supervisorctl");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let edited = format!("{server}{}", TWO.replace("sleep 600", "sleep 700"));
+    write_config(
+        &daemon,
+        &edited.replace("{dir}", &daemon.dir.path().to_string_lossy()),
+    );
+    let (code, plan) = ctl(&["update", "--dry-run"]);
+    assert_eq!(code, Some(0), "{plan}");
+    assert!(plan.starts_with("a: restart [command]\n"), "{plan}");
+    assert!(
+        plan.contains("-command = /bin/sleep 600\n+command = /bin/sleep 700\n"),
+        "{plan}"
+    );
+    let (_, json) = ctl(&["update", "--dry-run", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(json.trim()).expect("json");
+    assert_eq!(json["changes"][0]["name"], "a");
+    assert_eq!(json["changes"][0]["action"], "restart");
+    assert_eq!(
+        count(&daemon.log_messages(), "spawned:"),
+        2,
+        "a dry run changed something"
+    );
+    let (code, applied) = ctl(&["update"]);
+    assert_eq!(
+        (code, applied.as_str()),
+        (Some(0), "a: updated process group\na: restart (command)\n")
+    );
+    let messages = daemon.wait_for_line("spawned: 'a'", 2);
+    assert_ne!(spawned_pid(&messages, "a"), Some(a));
+    assert_eq!(spawned_pid(&messages, "b"), Some(b));
+    let (code, output) = ctl(&["update", "nosuch"]);
+    assert_eq!(
+        (code, output.as_str()),
+        (Some(1), "ERROR: no such group: nosuch\n")
+    );
+    assert_eq!(daemon.terminate(), Some(0));
+}
