@@ -64,7 +64,10 @@ pub fn watch_config(
     let patterns = watched_paths.to_vec();
     let handler = move |result: notify::Result<notify::Event>| {
         if let Ok(event) = result {
-            if event.paths.iter().any(|path| is_watched(path, &patterns)) {
+            // Reading the files (as every reread does) makes access events; only changes count, or each reread
+            // would trigger the next.
+            let is_change = !matches!(event.kind, notify::EventKind::Access(_));
+            if is_change && event.paths.iter().any(|path| is_watched(path, &patterns)) {
                 on_change();
             }
         }

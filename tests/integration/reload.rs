@@ -1014,3 +1014,31 @@ fn our_supervisorctl_update_plans_and_applies_the_minimal_change() {
     );
     assert_eq!(daemon.terminate(), Some(0));
 }
+
+/// A reread reads the config files; that must not look like a change (each report would trigger the next).
+#[test]
+fn config_watch_report_does_not_feed_on_its_own_reads() {
+    let mut daemon = Daemon::start(Flavor::Ours, TWO);
+    daemon.wait_for_line("entered RUNNING state", 2);
+    rename_save(&daemon, &TWO.replace("sleep 600", "sleep 700"));
+    daemon.wait_for_line("pending plan", 1);
+    // A second edit: its report must be the second report, not one of a stream.
+    rename_save(
+        &daemon,
+        &TWO.replace("sleep 600", "sleep 700")
+            .replace("sleep 601", "sleep 701"),
+    );
+    crate::harness::wait_until("the second report", || {
+        daemon
+            .log()
+            .contains("\nb: restart [command]\n")
+            .then_some(())
+    });
+    assert_eq!(
+        count(&daemon.log_messages(), "pending plan"),
+        2,
+        "{}",
+        daemon.log()
+    );
+    assert_eq!(daemon.terminate(), Some(0));
+}
