@@ -1022,6 +1022,18 @@ fn config_watch_report_does_not_feed_on_its_own_reads() {
     daemon.wait_for_line("entered RUNNING state", 2);
     rename_save(&daemon, &TWO.replace("sleep 600", "sleep 700"));
     daemon.wait_for_line("pending plan", 1);
+    // Nothing changes now, so nothing more may be reported: watch for a second report over a window of four
+    // debounce periods (a reread feeding on itself reports every period).
+    let window = std::time::Instant::now() + supervisor::watch::DEBOUNCE * 4;
+    while std::time::Instant::now() < window {
+        assert_eq!(
+            count(&daemon.log_messages(), "pending plan"),
+            1,
+            "{}",
+            daemon.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     // A second edit: its report must be the second report, not one of a stream.
     rename_save(
         &daemon,
