@@ -68,7 +68,16 @@ async fn require_authorization(
         .map(HeaderValue::as_bytes);
     match check_authorization(&credentials, header) {
         AuthDecision::Allowed => next.run(request).await,
-        AuthDecision::Unauthorized => unauthorized(),
+        AuthDecision::Unauthorized => {
+            // Read the request body first: Python's client writes the body after the headers, and an answer
+            // followed by a close before it is read makes that write fail (BrokenPipeError) instead of showing the
+            // 401 ("Server requires authentication").
+            let body = request.into_body();
+            let _ = http_body_util::Limited::new(body, MAX_REQUEST_BODY_BYTES as usize)
+                .collect()
+                .await;
+            unauthorized()
+        }
         AuthDecision::Malformed => error_response(400),
     }
 }

@@ -444,9 +444,9 @@ struct CtlDaemon {
 }
 
 impl CtlDaemon {
-    fn start(config: &str) -> CtlDaemon {
+    fn start(flavor: Flavor, config: &str) -> CtlDaemon {
         CtlDaemon {
-            daemon: Daemon::start(Flavor::Reference, config),
+            daemon: Daemon::start(flavor, config),
             ending: false,
         }
     }
@@ -495,9 +495,9 @@ fn end_together<const N: usize>(mut daemons: [CtlDaemon; N]) {
 }
 
 /// Reference supervisords with the standard programs, settled; started together.
-fn standard_daemons<const N: usize>() -> [CtlDaemon; N] {
+fn standard_daemons<const N: usize>(flavor: Flavor) -> [CtlDaemon; N] {
     let daemons =
-        std::array::from_fn(|_| CtlDaemon::start(&format!("{SERVER_SECTIONS}{PROGRAMS}")));
+        std::array::from_fn(|_| CtlDaemon::start(flavor, &format!("{SERVER_SECTIONS}{PROGRAMS}")));
     for daemon in &daemons {
         // Supervisor writes its pidfile once its sockets listen.
         daemon.daemon.wait_for_path("supervisord.pid");
@@ -516,8 +516,18 @@ fn with_config(lines: &[&str]) -> Vec<Case> {
 
 #[test]
 fn read_only_commands_and_usage_errors_match_the_reference() {
+    read_only_commands_and_usage_errors_match_the_reference_against(Flavor::Reference);
+}
+
+/// The same, against our supervisord.
+#[test]
+fn read_only_commands_and_usage_errors_match_the_reference_against_ours() {
+    read_only_commands_and_usage_errors_match_the_reference_against(Flavor::Ours);
+}
+
+fn read_only_commands_and_usage_errors_match_the_reference_against(flavor: Flavor) {
     // Nothing here changes the daemon's state, so both clients share one daemon.
-    let [daemon] = standard_daemons();
+    let [daemon] = standard_daemons(flavor);
     let target = daemon.target();
     let cases = with_config(&[
         "status",
@@ -620,7 +630,17 @@ fn read_only_commands_and_usage_errors_match_the_reference() {
 
 #[test]
 fn interactive_sessions_on_a_pipe_match_the_reference() {
-    let [daemon] = standard_daemons();
+    interactive_sessions_on_a_pipe_match_the_reference_against(Flavor::Reference);
+}
+
+/// The same, against our supervisord.
+#[test]
+fn interactive_sessions_on_a_pipe_match_the_reference_against_ours() {
+    interactive_sessions_on_a_pipe_match_the_reference_against(Flavor::Ours);
+}
+
+fn interactive_sessions_on_a_pipe_match_the_reference_against(flavor: Flavor) {
+    let [daemon] = standard_daemons(flavor);
     let target = daemon.target();
     let cases = vec![
         piped(
@@ -644,7 +664,17 @@ fn interactive_sessions_on_a_pipe_match_the_reference() {
 
 #[test]
 fn state_changing_commands_match_the_reference() {
-    let [mut ours_daemon, mut reference_daemon] = standard_daemons();
+    state_changing_commands_match_the_reference_against(Flavor::Reference);
+}
+
+/// The same, against our supervisord.
+#[test]
+fn state_changing_commands_match_the_reference_against_ours() {
+    state_changing_commands_match_the_reference_against(Flavor::Ours);
+}
+
+fn state_changing_commands_match_the_reference_against(flavor: Flavor) {
+    let [mut ours_daemon, mut reference_daemon] = standard_daemons(flavor);
     let ours = ours_daemon.target();
     let reference = reference_daemon.target();
     let ctl = |target: &Target, line: &str| {
@@ -713,11 +743,33 @@ fn state_changing_commands_match_the_reference() {
         "remove newprog",
         "add newprog",
         "add newprog",
-        "update",
-        "status",
-        "reread",
     ]);
     differences.extend(compare_cases(&cases, &ours, &reference));
+    if flavor == Flavor::Ours {
+        // A deliberate difference: against our supervisord, our client's `update` applies the minimal plan and
+        // says so per process; the reference client drives Supervisor's sequence. Both end in the same state.
+        let ours_update = ctl(&ours, "update");
+        assert_eq!(
+            (ours_update.stdout.as_str(), ours_update.code),
+            ("idle: removed process group\nsleeper: updated process group\nsleeper: restart (command)\n", Some(0))
+        );
+        let args: Vec<String> = "-c supervisord.conf update"
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let reference_update = run_client(Client::Reference, &reference, &args, "");
+        assert_eq!(
+            (reference_update.stdout.as_str(), reference_update.code),
+            ("idle: stopped\nidle: removed process group\nsleeper: stopped\nsleeper: updated process group\n", Some(0))
+        );
+    } else {
+        differences.extend(compare_cases(&with_config(&["update"]), &ours, &reference));
+    }
+    differences.extend(compare_cases(
+        &with_config(&["status", "reread"]),
+        &ours,
+        &reference,
+    ));
 
     // `reload` restarts the daemon in place; both must come back before the next command.
     differences.extend(compare_cases(&with_config(&["reload"]), &ours, &reference));
@@ -754,6 +806,16 @@ fn free_port() -> u16 {
 
 #[test]
 fn authentication_and_tcp_servers_match_the_reference() {
+    authentication_and_tcp_servers_match_the_reference_against(Flavor::Reference);
+}
+
+/// The same, against our supervisord.
+#[test]
+fn authentication_and_tcp_servers_match_the_reference_against_ours() {
+    authentication_and_tcp_servers_match_the_reference_against(Flavor::Ours);
+}
+
+fn authentication_and_tcp_servers_match_the_reference_against(flavor: Flavor) {
     let ports = [free_port(), free_port()];
     let start = |port: u16| {
         let config = format!(
@@ -763,7 +825,7 @@ fn authentication_and_tcp_servers_match_the_reference() {
              [supervisorctl]\nserverurl=unix://{{dir}}/supervisor.sock\n\n\
              [program:cat]\ncommand=cat\nstartsecs=0\n"
         );
-        CtlDaemon::start(&config)
+        CtlDaemon::start(flavor, &config)
     };
     let daemons = ports.map(start);
     let [ours, reference] = [0, 1].map(|index| {
@@ -808,7 +870,18 @@ fn authentication_and_tcp_servers_match_the_reference() {
 
 #[test]
 fn servers_without_the_supervisor_namespace_match_the_reference() {
+    servers_without_the_supervisor_namespace_match_the_reference_against(Flavor::Reference);
+}
+
+/// The same, against our supervisord.
+#[test]
+fn servers_without_the_supervisor_namespace_match_the_reference_against_ours() {
+    servers_without_the_supervisor_namespace_match_the_reference_against(Flavor::Ours);
+}
+
+fn servers_without_the_supervisor_namespace_match_the_reference_against(flavor: Flavor) {
     let daemon = CtlDaemon::start(
+        flavor,
         "[unix_http_server]\nfile={dir}/supervisor.sock\n\n[supervisorctl]\nserverurl=unix://{dir}/supervisor.sock\n",
     );
     daemon.daemon.wait_for_path("supervisord.pid");
@@ -977,7 +1050,17 @@ fn collect_in_background(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<
 
 #[test]
 fn tail_follow_streams_until_ctrl_c_as_the_reference_does() {
-    let [daemon] = standard_daemons();
+    tail_follow_streams_until_ctrl_c_as_the_reference_does_against(Flavor::Reference);
+}
+
+/// The same, against our supervisord.
+#[test]
+fn tail_follow_streams_until_ctrl_c_as_the_reference_does_against_ours() {
+    tail_follow_streams_until_ctrl_c_as_the_reference_does_against(Flavor::Ours);
+}
+
+fn tail_follow_streams_until_ctrl_c_as_the_reference_does_against(flavor: Flavor) {
+    let [daemon] = standard_daemons(flavor);
     let target = daemon.target();
     let mut differences = Vec::new();
     for (args, until) in [
@@ -1029,7 +1112,17 @@ fn tail_follow_streams_until_ctrl_c_as_the_reference_does() {
 
 #[test]
 fn fg_sends_input_and_shows_the_output_until_end_of_input() {
-    let [daemon] = standard_daemons();
+    fg_sends_input_and_shows_the_output_until_end_of_input_against(Flavor::Reference);
+}
+
+/// The same, against our supervisord.
+#[test]
+fn fg_sends_input_and_shows_the_output_until_end_of_input_against_ours() {
+    fg_sends_input_and_shows_the_output_until_end_of_input_against(Flavor::Ours);
+}
+
+fn fg_sends_input_and_shows_the_output_until_end_of_input_against(flavor: Flavor) {
+    let [daemon] = standard_daemons(flavor);
     let target = daemon.target();
     let args: Vec<String> = ["-c", "supervisord.conf", "fg", "cat"]
         .iter()
@@ -1104,7 +1197,17 @@ sys.exit(os.waitstatus_to_exitcode(status))
 
 #[test]
 fn the_shell_on_a_terminal_completes_names_and_keeps_history() {
-    let [daemon] = standard_daemons();
+    the_shell_on_a_terminal_completes_names_and_keeps_history_against(Flavor::Reference);
+}
+
+/// The same, against our supervisord.
+#[test]
+fn the_shell_on_a_terminal_completes_names_and_keeps_history_against_ours() {
+    the_shell_on_a_terminal_completes_names_and_keeps_history_against(Flavor::Ours);
+}
+
+fn the_shell_on_a_terminal_completes_names_and_keeps_history_against(flavor: Flavor) {
+    let [daemon] = standard_daemons(flavor);
     let dir = daemon.daemon.dir.path();
     let config = dir.join("ctl.conf");
     std::fs::write(
