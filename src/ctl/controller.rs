@@ -1730,6 +1730,12 @@ mod tests {
                 .borrow_mut()
                 .push(format!("{method}({})", shown.join(", ")));
             let mut answers = self.answers.borrow_mut();
+            // Unscripted supervisor-rs methods are unknown, as on Python supervisord.
+            if method.starts_with("supervisor_rs.")
+                && !answers.iter().any(|(name, _)| name == method)
+            {
+                return fault(1, "UNKNOWN_METHOD");
+            }
             let (_, queue) = answers
                 .iter_mut()
                 .find(|(name, _)| name == method)
