@@ -229,23 +229,8 @@ fn render_octal(value: u32) -> String {
     format!("{value:03o}")
 }
 
-/// The name Supervisor shows a signal by: `signal.Signals(n).name` without `SIG`, as CPython on Linux gives it
-/// (the canonical name of each number, so 6 is `ABRT`, not `IOT`). Numbers with no name render in decimal, as
-/// does 0, which `signal_number` accepts but `signal.Signals` does not know.
-pub fn signal_name(number: i32) -> String {
-    const LINUX_SIGNAL_NAMES: [&str; 31] = [
-        "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
-        "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
-        "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
-    ];
-    match number {
-        1..=31 => LINUX_SIGNAL_NAMES[(number - 1) as usize].to_string(),
-        // The only real-time signals CPython's `signal.Signals` names; Supervisor accepts exactly these two.
-        34 => "RTMIN".to_string(),
-        64 => "RTMAX".to_string(),
-        other => other.to_string(),
-    }
-}
+/// A signal's name without `SIG` (`TERM`), as Python's `signal.Signals(n).name[3:]`; decimal when unnamed.
+pub use super::datatypes::signal_name;
 
 #[cfg(test)]
 mod tests {

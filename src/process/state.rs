@@ -365,48 +365,8 @@ impl Termination {
     }
 }
 
-/// A signal's name as Supervisor's `signame` prints it: the name Python's `signal` module gives it, else
-/// `signal N`. This is the Linux numbering; where Python has two names for a number the one it ends up with is
-/// kept (29 is SIGPOLL, not SIGIO; 6 is SIGABRT, not SIGIOT).
-pub fn signame(signal: i32) -> String {
-    let name = match signal {
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        3 => "SIGQUIT",
-        4 => "SIGILL",
-        5 => "SIGTRAP",
-        6 => "SIGABRT",
-        7 => "SIGBUS",
-        8 => "SIGFPE",
-        9 => "SIGKILL",
-        10 => "SIGUSR1",
-        11 => "SIGSEGV",
-        12 => "SIGUSR2",
-        13 => "SIGPIPE",
-        14 => "SIGALRM",
-        15 => "SIGTERM",
-        16 => "SIGSTKFLT",
-        17 => "SIGCHLD",
-        18 => "SIGCONT",
-        19 => "SIGSTOP",
-        20 => "SIGTSTP",
-        21 => "SIGTTIN",
-        22 => "SIGTTOU",
-        23 => "SIGURG",
-        24 => "SIGXCPU",
-        25 => "SIGXFSZ",
-        26 => "SIGVTALRM",
-        27 => "SIGPROF",
-        28 => "SIGWINCH",
-        29 => "SIGPOLL",
-        30 => "SIGPWR",
-        31 => "SIGSYS",
-        34 => "SIGRTMIN",
-        64 => "SIGRTMAX",
-        _ => return format!("signal {signal}"),
-    };
-    name.to_string()
-}
+/// A signal's name as Supervisor's `signame` prints it (`SIGTERM`, `signal 35`).
+pub use crate::config::datatypes::signame;
 
 /// Which of Supervisor's two senders a signal came from; their failure messages differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
